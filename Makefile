@@ -1,0 +1,66 @@
+# ExamKiosk: `make demo` runs the demo venue, `make test` runs every test.
+# Both create .venv and install what is missing, system packages included.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+FACES  ?= ../shared/testdata/faces
+DATA   ?= demo-data
+STAMP  := $(VENV)/.installed
+
+# Debian packages: pcscd + vpcd (smart-card middleware and the virtual reader the tests and
+# the demo use), libpcsclite-dev + swig (pyscard builds from source), xvfb (a screen for the
+# kiosk window on a headless machine), a CJK font (the UI is Chinese), the GL/xcb libraries
+# Qt needs, and PostgreSQL for the central service's tests.
+APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
+	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
+	libfontconfig1 libxcb-cursor0 postgresql
+
+.PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist clean
+
+all: test
+
+system-deps:
+	@bash installer/system-deps.sh $(APT_PACKAGES)
+
+$(STAMP): pyproject.toml installer/system-deps.sh
+	@$(MAKE) --no-print-directory system-deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q -e '.[dev]'
+	# face_recognition's own metadata asks for dlib (a 13-minute source build); dlib-bin,
+	# installed above, provides the same module, so the package itself goes in without deps.
+	$(PIP) install -q --no-deps 'face-recognition>=1.3,<1.4'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@if [ -d "$(FACES)" ]; then faces="--faces $(FACES)"; else faces=""; fi; \
+	$(VENV)/bin/examkiosk demo --data-dir $(DATA) $$faces
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+unit: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+test: $(STAMP)
+	@$(MAKE) --no-print-directory lint typecheck unit
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q tests/ui/test_screenshots.py --screenshots-dir=screenshots
+
+bench: $(STAMP)
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+dist: $(STAMP)
+	$(VENV)/bin/pyinstaller --noconfirm installer/examkiosk.spec
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

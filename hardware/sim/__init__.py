@@ -1,0 +1,1 @@
+"""Simulated devices: real drivers behind the same interfaces, chosen by configuration."""
