@@ -1,0 +1,247 @@
+"""The `examkiosk` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from examkiosk import __version__
+from examkiosk.core.errors import localized
+from examkiosk.store.layout import DataDir, default_data_dir
+
+log = logging.getLogger("examkiosk")
+
+DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).",
+)
+PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).",
+)
+
+
+def lang() -> str:
+    return os.environ.get("EXAMKIOSK_LANG", "zh_CN")
+
+
+def data_dir_or_default(value: Path | None) -> Path:
+    return value if value is not None else default_data_dir()
+
+
+class KioskGroup(click.Group):
+    """Turns errors a person can act on into their message and exit status 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if not hasattr(exc, "zh"):
+                raise
+            log.debug("user-facing error", exc_info=True)
+            click.echo(localized(exc, lang()), err=True)
+            sys.exit(2)
+
+
+@click.group(cls=KioskGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="examkiosk")
+@click.option("--lang", "language", type=click.Choice(["zh_CN", "en"]), default=None,
+              help="Language of messages (default zh_CN, or $EXAMKIOSK_LANG).")
+@click.pass_context
+def main(ctx: click.Context, language: str | None) -> None:
+    """ExamKiosk 考点工作站: ID check-in, face check, offline exams, sync to the centre."""
+    if language:
+        os.environ["EXAMKIOSK_LANG"] = language
+    logging.basicConfig(level=os.environ.get("EXAMKIOSK_LOG", "WARNING"))
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run)
+
+
+@main.command()
+@DATA_DIR
+@click.option("--station", "mode", type=click.Choice(["door", "seat", "admin"]), default=None,
+              help="Which station screen to open (default: the station's own mode).")
+@PASSPHRASE_FILE
+def run(data_dir: Path | None, mode: str | None, passphrase_file: Path | None) -> None:
+    """Open the kiosk window (the default command)."""
+    from examkiosk.app.launch import launch_window
+
+    sys.exit(launch_window(data_dir_or_default(data_dir), mode, passphrase_file))
+
+
+@main.command()
+@DATA_DIR
+@click.option("--setup-only", is_flag=True, help="Build the demo venue and exit.")
+@click.option("--faces", "faces_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, help="Photos named IDENTITY_N.ext for roster photos and camera video.")
+@click.option("--station", "mode", type=click.Choice(["door", "seat", "admin"]), default=None)
+def demo(data_dir: Path | None, setup_only: bool, faces_dir: Path | None, mode: str | None) -> None:
+    """Build the demo venue if missing, then open it with simulated devices."""
+    from examkiosk.app.demo_venue import build_demo_venue
+    from examkiosk.core.face_check import FaceService
+
+    target = data_dir if data_dir is not None else Path("demo-data")
+    if DataDir(target).exists():
+        click.echo(f"演示考点已存在 demo venue exists: {target}")
+    else:
+        click.echo(f"正在创建演示考点 building the demo venue in {target} ...")
+        face = FaceService.create() if faces_dir else FaceService(None)
+        venue = build_demo_venue(
+            target, faces_dir=faces_dir, face=face,
+            progress=lambda _s, d, t: click.echo(f"  导入名单 roster {d}/{t}", err=True)
+            if d == t or d % 5 == 0 else None,
+        )
+        click.echo(
+            f"  考生 candidates: {venue.imported.candidates}, 试题 items: {venue.imported.items}, "
+            f"人脸 faces encoded: {venue.imported.faces_encoded}"
+        )
+        if not faces_dir:
+            click.echo("  未提供照片 (--faces)：人脸比对将记录为不可用。 "
+                       "No photos given: the face check is recorded as unavailable.")
+        venue.station.close()
+        click.echo(f"  演示中心 demo central: examkiosk-central --home {DataDir(target).central}")
+    if setup_only:
+        return
+    from examkiosk.app.launch import launch_window
+
+    sys.exit(launch_window(target, mode, None, simulated=True))
+
+
+@main.group()
+def roster() -> None:
+    """The sitting's candidates."""
+
+
+@roster.command("list")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--json", "as_json", is_flag=True)
+def roster_list(data_dir: Path | None, passphrase_file: Path | None, as_json: bool) -> None:
+    """Candidates with admission ticket, ID number, seat and check-in/exam state."""
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.roster import roster_entries
+
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        entries = roster_entries(station.store)
+    finally:
+        station.close()
+    if as_json:
+        click.echo(json.dumps([
+            {"candidate_id": e.candidate.candidate_id, "ticket": e.candidate.ticket,
+             "name": e.candidate.name, "id_number": e.candidate.id_number,
+             "seat": e.candidate.seat, "checkin": e.checkin, "exam": e.exam}
+            for e in entries
+        ], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{'座位':<4} {'准考证号':<14} {'证件号码':<20} {'签到':<9} {'作答':<12} 姓名")
+    for e in entries:
+        c = e.candidate
+        click.echo(f"{c.seat:<6} {c.ticket:<18} {c.id_number:<24} {e.checkin:<11} {e.exam:<14} {c.name}")
+
+
+@main.command()
+@DATA_DIR
+@click.option("--candidates", default=20, show_default=True, type=click.IntRange(1, 5000))
+@click.option("--faces", "faces_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None)
+@click.option("--json", "as_json", is_flag=True)
+def rehearse(data_dir: Path | None, candidates: int, faces_dir: Path | None, as_json: bool) -> None:
+    """Headless venue rehearsal (考前演练) of the whole loop; non-zero exit if a stage fails."""
+    from examkiosk.app.rehearse import rehearse as run_rehearsal
+
+    if data_dir is not None and DataDir(data_dir).exists():
+        raise click.UsageError(f"{data_dir} already holds a station; give an empty directory.")
+    say: Callable[[str], None] = lambda line: click.echo(line, err=as_json)  # noqa: E731
+    result = run_rehearsal(data_dir, candidates=candidates, faces_dir=faces_dir, say=say)
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        for stage in result.stages:
+            mark = "通过 OK  " if stage.ok else "失败 FAIL"
+            click.echo(f"{mark} {stage.name:<8} {stage.seconds:6.1f}s {stage.error}")
+        click.echo("演练通过 rehearsal passed" if result.ok else "演练未通过 rehearsal FAILED")
+    sys.exit(0 if result.ok else 1)
+
+
+@main.group()
+def bundle() -> None:
+    """USB sync bundles (.ekb)."""
+
+
+@bundle.command("export")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def bundle_export(data_dir: Path | None, passphrase_file: Path | None, out: Path) -> None:
+    """Export every event and snapshot of this station to an encrypted, signed bundle."""
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.export import export_bundle
+
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        with click.progressbar(length=100, label="导出 exporting", file=sys.stderr) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.update(int(100 * done / max(total, 1)) - bar.pos)
+
+            info = export_bundle(station, out, progress=progress)
+    finally:
+        station.close()
+    click.echo(f"已写入并校验 written and verified: {out} "
+               f"(events {info.first_seq}-{info.last_seq}, {info.snapshot_count} snapshots)")
+
+
+@bundle.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--json", "as_json", is_flag=True)
+def bundle_verify(file: Path, as_json: bool) -> None:
+    """Check, without any key, that a bundle is whole; say which station and range it holds."""
+    from sync.bundle import inspect_bundle
+
+    info = inspect_bundle(file)
+    if as_json:
+        click.echo(json.dumps({"ok": True, **info.to_dict()}, ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"完好 OK: station {info.station_id}, venue {info.venue_id}, sitting {info.sitting_id}, "
+        f"events {info.first_seq}-{info.last_seq} ({info.event_count}), "
+        f"snapshots {info.snapshot_count}, sha256 {info.sha256[:16]}…"
+    )
+
+
+def _attach_optional_groups() -> None:
+    """Command groups that live beside their drivers (cards, face, camera, exam, sync)."""
+    import importlib
+
+    for module, names in (
+        ("examkiosk.app.cli_cards", ("cards",)),
+        ("examkiosk.app.cli_face", ("face", "camera")),
+        ("examkiosk.app.cli_exam", ("exam",)),
+        ("examkiosk.app.cli_sync", ("sync",)),
+    ):
+        try:
+            loaded = importlib.import_module(module)
+        except ImportError as exc:
+            if exc.name != module:
+                raise
+            continue
+        for name in names:
+            main.add_command(getattr(loaded, name))
+
+
+_attach_optional_groups()

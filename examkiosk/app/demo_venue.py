@@ -1,0 +1,130 @@
+"""Build a demo venue: a demo central (keys, registered station, package) and one station.
+
+Used by `examkiosk demo` and by the rehearsal. The demo central lives in `D/central`, so
+`examkiosk-central --home D/central ...` accepts this venue's bundles.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from examkiosk.app import demo_content
+from examkiosk.core.face_check import FaceService
+from examkiosk.core.package_import import ImportSummary, import_package
+from examkiosk.core.provision import provision_station
+from examkiosk.core.station import Station
+from examkiosk.store.atomic import write_atomic
+from examkiosk.store.layout import DataDir
+from sync.central.home import CentralHome
+from sync.package import PackageMeta
+
+VENUE_ID = "V-DEMO-01"
+SITTING_ID = "S-2026-1122"
+EXAM_ID = "EX-2026-YS-DEMO"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class DemoVenue:
+    data_dir: Path
+    station: Station
+    central: CentralHome
+    passphrase: str
+    faces: list[demo_content.FacePhotos]
+    roster: list[dict[str, object]]
+    package_path: Path
+    imported: ImportSummary
+
+
+def build_demo_venue(
+    data_dir: Path,
+    *,
+    faces_dir: Path | None,
+    candidates: int = 20,
+    items: int = 30,
+    face: FaceService | None = None,
+    progress: Progress | None = None,
+    mode: str = "door",
+) -> DemoVenue:
+    layout = DataDir(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    # A demo venue's passphrase is throwaway and kept beside it so the demo opens
+    # unattended; a provisioned venue never stores its passphrase.
+    passphrase = secrets.token_urlsafe(18)
+    write_atomic(layout.demo_passphrase, passphrase.encode())
+    central = CentralHome(layout.central)
+    central_public = central.init(passphrase)
+    write_atomic(layout.central / "demo-passphrase", passphrase.encode())
+    central_keys = central.unlock(passphrase)
+
+    station = provision_station(
+        data_dir,
+        station_id="ST-DEMO-01",
+        venue_id=VENUE_ID,
+        mode=mode,
+        central=central_public,
+        passphrase=passphrase,
+    )
+    central.register_station(station.station_id, VENUE_ID, station.keys().public())
+
+    faces = demo_content.face_sets(faces_dir)
+    roster = demo_content.roster(candidates, SITTING_ID, faces)
+    now = datetime.now().astimezone()
+    content = {
+        "exam": {
+            "exam_id": EXAM_ID,
+            "title": "2026年医师资格考试（演示）",
+            "sitting_id": SITTING_ID,
+            "duration_minutes": 120,
+        },
+        "duration_minutes": 120,
+        "settings": {"show_score": False, "outage_policy": "pause", "pause_limit_minutes": 30},
+        "roster": roster,
+        "paper": demo_content.paper(items),
+    }
+    meta = PackageMeta(
+        exam_id=EXAM_ID,
+        version=1,
+        venue_id=VENUE_ID,
+        sitting_id=SITTING_ID,
+        valid_from=(now - timedelta(days=1)).isoformat(),
+        valid_until=(now + timedelta(days=30)).isoformat(),
+        issued_at=now.isoformat(),
+        central_key_id=central_public.key_id,
+    )
+    package = central.issue_package(content, meta, central_keys, [station.keys().public()])
+    package_path = data_dir / "packages" / f"{EXAM_ID}-v1.ekp"
+    write_atomic(package_path, package, mode=0o644)
+
+    summary = import_package(
+        station,
+        package,
+        face_encoder=face.encode if face and face.available else None,
+        progress=(lambda d, t, _c: progress("import", d, t)) if progress else None,
+    )
+    _write_camera_videos(layout, roster, faces)
+    return DemoVenue(data_dir, station, central, passphrase, faces, roster, package_path, summary)
+
+
+def _write_camera_videos(
+    layout: DataDir, roster: list[dict[str, object]], faces: list[demo_content.FacePhotos]
+) -> None:
+    """One short video per candidate with a photo: what the simulated door camera shows."""
+    if not faces:
+        return
+    from hardware.sim.video import write_video
+
+    folder = layout.sim / "camera"
+    folder.mkdir(parents=True, exist_ok=True)
+    for entry, photos in zip(roster, faces, strict=False):
+        write_video([photos.live], folder / f"{entry['candidate_id']}.avi", fps=5, seconds_per_image=1.0)
+
+
+def camera_video(data_dir: Path, candidate_id: str) -> Path | None:
+    path = DataDir(data_dir).sim / "camera" / f"{candidate_id}.avi"
+    return path if path.exists() else None

@@ -1,0 +1,50 @@
+"""Where the command line gets the recovery passphrase from, in order of preference."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from examkiosk.core.clock import Clock
+from examkiosk.core.errors import NotProvisioned
+from examkiosk.core.provision import open_station
+from examkiosk.core.station import Station
+from examkiosk.store import keys as store_keys
+from examkiosk.store.layout import DataDir
+
+ENV_PASSPHRASE = "EXAMKIOSK_PASSPHRASE"
+
+
+def passphrase_for(data_dir: Path, passphrase_file: Path | None = None) -> str | None:
+    """The passphrase from the environment, a file, a demo venue, or a prompt on a terminal.
+
+    Returns None when none is to be had (no terminal): the caller then reports the locked
+    store. The OS key store, where there is one, is tried before any of these.
+    """
+    if os.environ.get(ENV_PASSPHRASE):
+        return os.environ[ENV_PASSPHRASE]
+    if passphrase_file is not None:
+        return passphrase_file.read_text().strip()
+    demo = DataDir(data_dir).demo_passphrase
+    if demo.exists():
+        return demo.read_text().strip()
+    if sys.stdin.isatty():
+        return getpass.getpass("考点管理员恢复口令 / recovery passphrase: ")
+    return None
+
+
+def open_for_cli(
+    data_dir: Path, passphrase_file: Path | None = None, clock: Clock | None = None
+) -> Station:
+    layout = DataDir(data_dir)
+    if not layout.exists():
+        raise NotProvisioned(
+            f"数据目录 {data_dir} 中没有工作站。请先运行 examkiosk demo --setup-only 或完成部署。",
+            f"There is no station in {data_dir}. Run `examkiosk demo --setup-only` or "
+            "provision the station first.",
+        )
+    if store_keys.key_from_os(layout.keyslots) is not None:
+        return open_station(data_dir, None, clock)
+    return open_station(data_dir, passphrase_for(data_dir, passphrase_file), clock)

@@ -1,0 +1,173 @@
+"""Check-in at the door: who claims to be here, does the face agree, admit or refuse.
+
+The station recommends; the invigilator decides. Admitting against the recommendation
+needs a written reason, and every decision (with its snapshot) is one transaction: the
+check-in row, the snapshot and their outbox events commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from examkiosk.core import roster
+from examkiosk.core.errors import Refused
+from examkiosk.core.face_check import FaceResult, FaceService
+from examkiosk.core.roster import Candidate
+from examkiosk.core.station import Station
+from hardware.cards.document import IdentityDocument, ReadingMethod
+
+
+@dataclass(frozen=True)
+class Assessment:
+    candidate: Candidate
+    document: IdentityDocument
+    face: FaceResult
+    recommendation: str  # "admit" | "review" | "refuse"
+    snapshot_jpeg: bytes | None
+
+    @property
+    def manual(self) -> bool:
+        return self.document.reading_method == ReadingMethod.MANUAL
+
+
+def _recommend(face: FaceResult, manual: bool) -> str:
+    decisions = {c.decision for c in face.checks}
+    if face.suspects or "no_match" in decisions:
+        return "refuse"
+    if manual or decisions != {"match"}:
+        return "review"
+    return "admit"
+
+
+class CheckInDesk:
+    def __init__(self, station: Station, face: FaceService) -> None:
+        self.station = station
+        self.face = face
+        face.load_gallery(roster.face_encodings(station.store))
+
+    def identify(self, document: IdentityDocument) -> Candidate:
+        """The roster entry the document names; NotFound / Refused with an actionable text."""
+        candidate = roster.by_id_number(self.station.store, document.number)
+        rows = self.station.store.query(
+            "SELECT decision FROM checkins WHERE candidate_id = ?", (candidate.candidate_id,)
+        )
+        if rows and rows[0][0] == "admitted":
+            raise Refused(
+                f"{candidate.name} 已在本场签到入场，请勿重复核验。如有疑问请联系主考。",
+                f"{candidate.name} is already checked in for this sitting. If in doubt, call "
+                "the chief invigilator.",
+            )
+        return candidate
+
+    def assess(
+        self, document: IdentityDocument, frame: Any | None, snapshot_jpeg: bytes | None
+    ) -> Assessment:
+        candidate = self.identify(document)
+        encoding = self.station.store.query(
+            "SELECT face_encoding FROM candidates WHERE candidate_id = ?",
+            (candidate.candidate_id,),
+        )[0][0]
+        face = self.face.check(
+            frame,
+            candidate_id=candidate.candidate_id,
+            roster_encoding=bytes(encoding) if encoding else None,
+            chip_photo=document.photo,
+        )
+        manual = document.reading_method == ReadingMethod.MANUAL
+        return Assessment(candidate, document, face, _recommend(face, manual), snapshot_jpeg)
+
+    def decide(
+        self, assessment: Assessment, *, admit: bool, invigilator: str, reason: str = ""
+    ) -> int:
+        """Record the invigilator's decision; returns the check-in event's seq."""
+        reason = reason.strip()
+        if admit and assessment.recommendation != "admit" and not reason:
+            raise Refused(
+                "系统不建议直接放行：请填写放行原因（例如已人工核对照片）。",
+                "The station does not recommend admitting: write the reason (for example, "
+                "photo compared by eye).",
+            )
+        if not admit and not reason:
+            raise Refused("请填写拒绝入场的原因。", "Write the reason for refusing entry.")
+        if not invigilator.strip():
+            raise Refused("请填写监考员姓名或工号。", "Enter the invigilator's name or number.")
+        candidate, document = assessment.candidate, assessment.document
+        decision = "admitted" if admit else "refused"
+        roster_check = next((c for c in assessment.face.checks if c.reference == "roster"), None)
+        with self.station.store.transaction() as conn:
+            snapshot_seq = None
+            if assessment.snapshot_jpeg:
+                snapshot_seq = self._store_snapshot(conn, candidate, assessment.snapshot_jpeg)
+            conn.execute(
+                "INSERT INTO checkins (candidate_id, decision, at, method, doc_type, "
+                "reading_method, passive_auth, face_decision, face_distance, reason, "
+                "invigilator, card_uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(candidate_id) DO UPDATE SET decision=excluded.decision, "
+                "at=excluded.at, method=excluded.method, doc_type=excluded.doc_type, "
+                "reading_method=excluded.reading_method, passive_auth=excluded.passive_auth, "
+                "face_decision=excluded.face_decision, face_distance=excluded.face_distance, "
+                "reason=excluded.reason, invigilator=excluded.invigilator, "
+                "card_uid=excluded.card_uid",
+                (
+                    candidate.candidate_id,
+                    decision,
+                    self.station.clock.wall().isoformat(),
+                    "manual" if assessment.manual else "card",
+                    document.doc_type.value,
+                    document.reading_method.value,
+                    document.passive_auth.value,
+                    roster_check.decision if roster_check else "unavailable",
+                    roster_check.distance if roster_check else None,
+                    reason,
+                    invigilator.strip(),
+                    document.card_uid,
+                ),
+            )
+            event = self.station.record(
+                conn,
+                f"checkin.{decision}",
+                {
+                    "candidate_id": candidate.candidate_id,
+                    "ticket": candidate.ticket,
+                    "sitting_id": candidate.sitting_id,
+                    "method": "manual" if assessment.manual else "card",
+                    "doc_type": document.doc_type.value,
+                    "reading_method": document.reading_method.value,
+                    "passive_auth": document.passive_auth.value,
+                    "recommendation": assessment.recommendation,
+                    "face": [
+                        {"reference": c.reference, "decision": c.decision, "distance": c.distance}
+                        for c in assessment.face.checks
+                    ],
+                    "suspects": [cid for cid, _ in assessment.face.suspects],
+                    "invigilator": invigilator.strip(),
+                    "reason": reason,
+                    "snapshot_seq": snapshot_seq,
+                },
+            )
+        return event.seq
+
+    def _store_snapshot(self, conn: Any, candidate: Candidate, jpeg: bytes) -> int:
+        cursor = conn.execute(
+            "INSERT INTO snapshots (kind, candidate_id, taken_at, media_type, data) "
+            "VALUES ('checkin', ?, ?, 'image/jpeg', ?)",
+            (candidate.candidate_id, self.station.clock.wall().isoformat(), jpeg),
+        )
+        snapshot_id = int(cursor.lastrowid)
+        event = self.station.record(
+            conn,
+            "snapshot.taken",
+            {
+                "snapshot_id": snapshot_id,
+                "kind": "checkin",
+                "candidate_id": candidate.candidate_id,
+                "sha256": hashlib.sha256(jpeg).hexdigest(),
+                "bytes": len(jpeg),
+            },
+        )
+        conn.execute(
+            "UPDATE snapshots SET event_seq = ? WHERE snapshot_id = ?", (event.seq, snapshot_id)
+        )
+        return event.seq

@@ -1,0 +1,137 @@
+"""The door's face check: live frame against roster and chip photos, then 1:N over the roster.
+
+Wraps hardware.face so the check-in logic deals in plain `FaceCheck` records, and so a
+station without a working face library still checks candidates in ("face check unavailable"
+is recorded, and the invigilator compares the photo by eye).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FaceCheck:
+    reference: str  # "roster" | "chip"
+    decision: str  # "match" | "no_match" | "unsure" | "unavailable" | "bad_quality"
+    distance: float | None
+    similarity_pct: float | None
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    checks: tuple[FaceCheck, ...]
+    suspects: tuple[tuple[str, float], ...]  # other candidates the live face matches (id, distance)
+
+    @property
+    def available(self) -> bool:
+        return any(c.decision != "unavailable" for c in self.checks)
+
+
+def unavailable(reason_zh: str, reason_en: str, reference: str = "roster") -> FaceCheck:
+    return FaceCheck(reference, "unavailable", None, None, reason_zh, reason_en)
+
+
+class FaceService:
+    """Holds the face engine and the sitting's gallery; one per door station."""
+
+    def __init__(self, engine: Any | None) -> None:
+        self.engine = engine
+        self._gallery: Any = None
+
+    @classmethod
+    def create(cls) -> FaceService:
+        try:
+            from hardware.face import FaceEngine, face_available
+        except ImportError as exc:  # the check-in goes on without it
+            log.warning("face library missing: %s", exc)
+            return cls(None)
+        return cls(FaceEngine() if face_available() else None)
+
+    @property
+    def available(self) -> bool:
+        return self.engine is not None
+
+    def encode(self, photo: bytes) -> bytes | None:
+        """Encoding of a roster photo for storage, or None if it has no usable face."""
+        if self.engine is None:
+            return None
+        try:
+            return bytes(self.engine.encode_reference(photo).to_bytes())
+        except Exception as exc:  # a bad roster photo must not stop the package import
+            log.warning("roster photo not encodable: %s", type(exc).__name__)
+            return None
+
+    def load_gallery(self, encodings: Mapping[str, bytes]) -> None:
+        if self.engine is None or not encodings:
+            self._gallery = None
+            return
+        from hardware.face import FaceEncoding, Gallery
+
+        self._gallery = Gallery.from_encodings(
+            {cid: FaceEncoding.from_bytes(raw) for cid, raw in encodings.items()}
+        )
+
+    def check(
+        self,
+        frame: Any,
+        *,
+        candidate_id: str,
+        roster_encoding: bytes | None,
+        chip_photo: bytes | None,
+    ) -> FaceResult:
+        if self.engine is None:
+            return FaceResult(
+                (unavailable("人脸比对不可用，请人工比对照片。", "Face check unavailable; compare the photo by eye."),),
+                (),
+            )
+        if frame is None:
+            return FaceResult(
+                (unavailable("摄像头没有画面，请人工比对照片。", "No camera picture; compare the photo by eye."),),
+                (),
+            )
+        from hardware.face import FaceEncoding
+
+        references: dict[str, Any] = {}
+        missing: list[FaceCheck] = []
+        if roster_encoding:
+            references["roster"] = FaceEncoding.from_bytes(roster_encoding)
+        else:
+            missing.append(
+                unavailable("名单中没有可用的考生照片。", "The roster has no usable photo of this candidate.")
+            )
+        if chip_photo:
+            try:
+                references["chip"] = self.engine.encode_reference(chip_photo)
+            except Exception as exc:
+                missing.append(
+                    FaceCheck(
+                        "chip", "unavailable", None, None,
+                        getattr(exc, "zh", "证件芯片照片无法使用。"),
+                        getattr(exc, "en", "The chip photo cannot be used."),
+                    )
+                )
+        if not references:
+            return FaceResult(tuple(missing), ())
+        verdicts = self.engine.verify_references(frame, references)
+        checks = [
+            FaceCheck(
+                v.reference_kind, str(getattr(v.decision, "value", v.decision)), v.distance,
+                v.similarity_pct, v.message_zh, v.message_en,
+            )
+            for v in verdicts
+        ]
+        suspects: list[tuple[str, float]] = []
+        probe = next((v.probe_encoding for v in verdicts if v.probe_encoding is not None), None)
+        if probe is not None and self._gallery is not None:
+            for match in self.engine.search(probe, self._gallery, top=3):
+                if match.candidate_id != candidate_id and match.decision == "match":
+                    suspects.append((match.candidate_id, float(match.distance)))
+        return FaceResult(tuple(checks + missing), tuple(suspects))

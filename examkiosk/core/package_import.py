@@ -1,0 +1,199 @@
+"""Importing an exam package: verify, decrypt, load roster and paper, encode roster faces.
+
+The whole import is one transaction: a package that fails anywhere leaves the store as it
+was. Face encodings are computed before the transaction (the slow part, with progress and
+cancel) so the write itself is short.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from examkiosk.core.errors import KioskError, Refused
+from examkiosk.core.station import Station
+from sync.package import PackageMeta, open_package
+
+Progress = Callable[[int, int, str], None]
+
+
+class FaceEncoder(Protocol):
+    def __call__(self, photo: bytes) -> bytes | None: ...
+
+
+class ImportCancelled(KioskError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    meta: PackageMeta
+    candidates: int
+    items: int
+    faces_encoded: int
+    faces_failed: list[str]
+
+
+def _require(value: Any, kind: type, what: str) -> Any:
+    if not isinstance(value, kind):
+        raise KioskError(
+            "考试包内容格式不正确，无法导入。请联系省考试中心重新下发。",
+            "The exam package content is malformed and cannot be imported. Ask the exam centre "
+            "to issue it again.",
+            detail=f"{what}: expected {kind.__name__}",
+        )
+    return value
+
+
+def _roster_rows(content: Mapping[str, Any], sitting_id: str) -> list[tuple[Any, ...]]:
+    rows = []
+    for i, c in enumerate(_require(content.get("roster"), list, "roster")):
+        _require(c, dict, f"roster[{i}]")
+        photo = base64.b64decode(c["photo_b64"]) if c.get("photo_b64") else None
+        rows.append(
+            (
+                str(c["candidate_id"]),
+                str(c["ticket"]),
+                str(c["name"]),
+                str(c["id_number"]).upper(),
+                str(c["seat"]),
+                sitting_id,
+                photo,
+            )
+        )
+    return rows
+
+
+def _item_rows(content: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    paper = _require(content.get("paper"), dict, "paper")
+    rows = []
+    position = 0
+    for section in _require(paper.get("sections"), list, "paper.sections"):
+        for item in _require(section.get("items"), list, "section.items"):
+            position += 1
+            rows.append(
+                (
+                    str(item["item_id"]),
+                    str(section["section_id"]),
+                    position,
+                    str(item["kind"]),
+                    json.dumps(item, ensure_ascii=False, sort_keys=True),
+                )
+            )
+    return rows
+
+
+def import_package(
+    station: Station,
+    data: bytes,
+    *,
+    face_encoder: FaceEncoder | None = None,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> ImportSummary:
+    """Verify and load a package; raises PackageRefused/FormatError/KioskError, changing nothing."""
+    seen = station.store.query("SELECT max(version) FROM packages")
+    min_version = int(seen[0][0] or 0)
+    meta, content = open_package(
+        data,
+        central=station.central_keys(),
+        station=station.keys(),
+        venue_id=station.identity.venue_id,
+        now=station.clock.wall(),
+        min_version=min_version,
+    )
+    existing = station.store.query("SELECT count(*) FROM attempts")[0][0]
+    if existing and meta.version == min_version:
+        raise Refused(
+            "该考试包已导入，且已有考生开始作答，不再重复导入。",
+            "This package is already imported and candidates have started; it is not imported "
+            "again.",
+        )
+    try:
+        candidates = _roster_rows(content, meta.sitting_id)
+        items = _item_rows(content)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KioskError(
+            "考试包内容格式不正确，无法导入。请联系省考试中心重新下发。",
+            "The exam package content is malformed and cannot be imported. Ask the exam centre "
+            "to issue it again.",
+            detail=repr(exc),
+        ) from exc
+
+    encodings: dict[str, bytes | None] = {}
+    failed: list[str] = []
+    total = len(candidates)
+    for done, row in enumerate(candidates, start=1):
+        if cancelled is not None and cancelled():
+            raise ImportCancelled("已取消导入，本机数据未改动。", "Import cancelled; nothing changed.")
+        encoded = face_encoder(row[6]) if (face_encoder and row[6]) else None
+        if face_encoder and row[6] and encoded is None:
+            failed.append(row[0])
+        encodings[row[0]] = encoded
+        if progress:
+            progress(done, total, row[0])
+
+    with station.store.transaction() as conn:
+        conn.execute("DELETE FROM items")
+        conn.execute(
+            "DELETE FROM candidates WHERE candidate_id NOT IN "
+            "(SELECT candidate_id FROM checkins UNION SELECT candidate_id FROM attempts)"
+        )
+        conn.executemany(
+            "INSERT INTO candidates (candidate_id, ticket, name, id_number, seat, sitting_id, "
+            "photo, face_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(candidate_id) DO UPDATE SET ticket=excluded.ticket, name=excluded.name, "
+            "id_number=excluded.id_number, seat=excluded.seat, sitting_id=excluded.sitting_id, "
+            "photo=excluded.photo, face_encoding=excluded.face_encoding",
+            [row + (encodings[row[0]],) for row in candidates],
+        )
+        conn.executemany(
+            "INSERT INTO items (item_id, section_id, position, kind, body_json) "
+            "VALUES (?, ?, ?, ?, ?)",
+            items,
+        )
+        exam = {k: v for k, v in content.items() if k not in ("roster", "paper")}
+        conn.execute(
+            "INSERT INTO packages (exam_id, version, sitting_id, venue_id, meta_json, "
+            "content_json, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(exam_id) DO UPDATE SET version=excluded.version, "
+            "sitting_id=excluded.sitting_id, meta_json=excluded.meta_json, "
+            "content_json=excluded.content_json, imported_at=excluded.imported_at",
+            (
+                meta.exam_id,
+                meta.version,
+                meta.sitting_id,
+                meta.venue_id,
+                json.dumps(meta.__dict__, sort_keys=True),
+                json.dumps(exam, ensure_ascii=False, sort_keys=True),
+                station.clock.wall().isoformat(),
+            ),
+        )
+        station.record(
+            conn,
+            "package.imported",
+            {
+                "exam_id": meta.exam_id,
+                "version": meta.version,
+                "sitting_id": meta.sitting_id,
+                "candidates": len(candidates),
+                "items": len(items),
+                "faces_encoded": sum(1 for v in encodings.values() if v),
+            },
+        )
+    return ImportSummary(
+        meta=meta,
+        candidates=len(candidates),
+        items=len(items),
+        faces_encoded=sum(1 for v in encodings.values() if v),
+        faces_failed=failed,
+    )
+
+
+def current_exam(station: Station) -> dict[str, Any]:
+    """The imported package's exam settings (title, duration, sitting...); {} if none."""
+    rows = station.store.query("SELECT content_json FROM packages ORDER BY version DESC LIMIT 1")
+    return dict(json.loads(rows[0][0])) if rows else {}

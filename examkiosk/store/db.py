@@ -1,0 +1,115 @@
+"""The station's encrypted store: SQLCipher 4, WAL, synchronous=FULL, a 256-bit raw key.
+
+All access goes through one `Store` object whose connection is guarded by a lock; the UI
+funnels database work through a single worker thread, so the lock is never contended on the
+GUI thread. A write is durable when `transaction()` returns.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from examkiosk.core.errors import StoreLocked
+from examkiosk.store import migrations
+
+REQUIRED_CIPHER_MAJOR = 4
+
+
+def _key_pragma(key: bytes) -> str:
+    # The raw-key form skips SQLCipher's own KDF: the key is already 256 random bits.
+    return "PRAGMA key = " + '"' + "x'" + key.hex() + "'" + '"'
+
+
+class Store:
+    def __init__(self, conn: Any, path: Path) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, key: bytes, *, create: bool = False) -> Store:
+        """Open (or with `create`, create) the store; StoreLocked if the key does not fit."""
+        if not create and not path.exists():
+            raise StoreLocked(
+                "找不到本机数据库。请确认数据目录，或先完成考点部署。",
+                "The station database was not found. Check the data directory or provision "
+                "the station first.",
+                detail=str(path),
+            )
+        conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(_key_pragma(key))
+            version = conn.execute("PRAGMA cipher_version").fetchone()
+            if not version or not str(version[0]).startswith(f"{REQUIRED_CIPHER_MAJOR}."):
+                raise StoreLocked(
+                    "加密数据库组件不可用或版本不对，请重新安装 ExamKiosk。",
+                    "The encrypted database library is missing or the wrong version; "
+                    "reinstall ExamKiosk.",
+                    detail=f"cipher_version={version!r}",
+                )
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlcipher3.DatabaseError as exc:
+                raise StoreLocked(
+                    "密钥不正确，无法打开本机数据库；数据未被改动。",
+                    "The key does not open this station's database; nothing was changed.",
+                    detail=str(path),
+                ) from exc
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA busy_timeout=10000")
+            migrations.migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
+        return cls(conn, path)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Any]:
+        """A write transaction; committed (and durable) when the block exits normally."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Any]:
+        with self._lock:
+            yield self._conn
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return list(self._conn.execute(sql, params).fetchall())
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else default
+
+    def set_meta(self, conn: Any, key: str, value: str) -> None:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def integrity_check(self) -> str:
+        return str(self.query("PRAGMA integrity_check")[0][0])
+
+    def checkpoint(self) -> None:
+        with self._lock:
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
