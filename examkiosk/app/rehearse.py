@@ -162,6 +162,7 @@ def rehearse(
 
     def export() -> dict[str, Any]:
         out = workdir / "bundles" / "rehearsal.ekb"
+        out.parent.mkdir(parents=True, exist_ok=True)
         info = export_bundle(state["venue"].station, out)
         checked = inspect_bundle(out)
         state["bundle"] = out
@@ -178,31 +179,32 @@ def rehearse(
             )
             response.raise_for_status()
             imported = response.json()
-            report = requests.get(f"{url}/v1/report", timeout=30).json()
-        state["report"] = report
+        # What arrived, read from the central's own database after the service stopped.
+        state["report"] = venue.central.report()
         return {"url": url, "import": imported}
 
     def compare() -> dict[str, Any]:
         station = state["venue"].station
         events = station.events()
         problems = verify_chain(events, station_id=station.station_id)
-        row = next(
-            s for s in state["report"]["stations"] if s["station_id"] == station.station_id
-        )
+        report = state["report"]
+        row = next(s for s in report["stations"] if s["station_id"] == station.station_id)
+        received = row["events"]
         exactly_once = (
-            row["events"] == len(events)
-            and row["highest_seq"] == events[-1].seq
-            and not row.get("gaps")
-            and not row.get("quarantined")
+            received["count"] == len(events)
+            and received["highest_seq"] == events[-1].seq
+            and received["contiguous_seq"] == events[-1].seq
+            and not row["gaps"]
+            and row["quarantined"]["count"] == 0
         )
         detail = {
             "station": len(events),
-            "central": row["events"],
-            "central_highest_seq": row["highest_seq"],
-            "gaps": row.get("gaps", []),
-            "quarantined": row.get("quarantined", 0),
+            "central": received["count"],
+            "central_highest_seq": received["highest_seq"],
+            "gaps": row["gaps"],
+            "quarantined": row["quarantined"]["count"],
             "exactly_once": exactly_once,
-            "chain_verified": not problems and bool(row.get("chain_ok", True)),
+            "chain_verified": not problems and not row["rollback"] and not report["problems"],
         }
         if not (exactly_once and detail["chain_verified"]):
             raise RuntimeError(f"central state differs from the station: {detail}")
