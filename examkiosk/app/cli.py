@@ -60,8 +60,13 @@ class KioskGroup(click.Group):
 
 @click.group(cls=KioskGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="examkiosk")
-@click.option("--lang", "language", type=click.Choice(["zh_CN", "en"]), default=None,
-              help="Language of messages (default zh_CN, or $EXAMKIOSK_LANG).")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(["zh_CN", "en"]),
+    default=None,
+    help="Language of messages (default zh_CN, or $EXAMKIOSK_LANG).",
+)
 @click.pass_context
 def main(ctx: click.Context, language: str | None) -> None:
     """ExamKiosk 考点工作站: ID check-in, face check, offline exams, sync to the centre."""
@@ -74,8 +79,13 @@ def main(ctx: click.Context, language: str | None) -> None:
 
 @main.command()
 @DATA_DIR
-@click.option("--station", "mode", type=click.Choice(["door", "seat", "admin"]), default=None,
-              help="Which station screen to open (default: the station's own mode).")
+@click.option(
+    "--station",
+    "mode",
+    type=click.Choice(["door", "seat", "admin"]),
+    default=None,
+    help="Which station screen to open (default: the station's own mode).",
+)
 @PASSPHRASE_FILE
 def run(data_dir: Path | None, mode: str | None, passphrase_file: Path | None) -> None:
     """Open the kiosk window (the default command)."""
@@ -87,8 +97,13 @@ def run(data_dir: Path | None, mode: str | None, passphrase_file: Path | None) -
 @main.command()
 @DATA_DIR
 @click.option("--setup-only", is_flag=True, help="Build the demo venue and exit.")
-@click.option("--faces", "faces_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              default=None, help="Photos named IDENTITY_N.ext for roster photos and camera video.")
+@click.option(
+    "--faces",
+    "faces_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="Photos named IDENTITY_N.ext for roster photos and camera video.",
+)
 @click.option("--station", "mode", type=click.Choice(["door", "seat", "admin"]), default=None)
 def demo(data_dir: Path | None, setup_only: bool, faces_dir: Path | None, mode: str | None) -> None:
     """Build the demo venue if missing, then open it with simulated devices."""
@@ -102,17 +117,22 @@ def demo(data_dir: Path | None, setup_only: bool, faces_dir: Path | None, mode: 
         click.echo(f"正在创建演示考点 building the demo venue in {target} ...")
         face = FaceService.create() if faces_dir else FaceService(None)
         venue = build_demo_venue(
-            target, faces_dir=faces_dir, face=face,
-            progress=lambda _s, d, t: click.echo(f"  导入名单 roster {d}/{t}", err=True)
-            if d == t or d % 5 == 0 else None,
+            target,
+            faces_dir=faces_dir,
+            face=face,
+            progress=lambda _s, d, t: (
+                click.echo(f"  导入名单 roster {d}/{t}", err=True) if d == t or d % 5 == 0 else None
+            ),
         )
         click.echo(
             f"  考生 candidates: {venue.imported.candidates}, 试题 items: {venue.imported.items}, "
             f"人脸 faces encoded: {venue.imported.faces_encoded}"
         )
         if not faces_dir:
-            click.echo("  未提供照片 (--faces)：人脸比对将记录为不可用。 "
-                       "No photos given: the face check is recorded as unavailable.")
+            click.echo(
+                "  未提供照片 (--faces)：人脸比对将记录为不可用。 "
+                "No photos given: the face check is recorded as unavailable."
+            )
         venue.station.close()
         click.echo(f"  演示中心 demo central: examkiosk-central --home {DataDir(target).central}")
     if setup_only:
@@ -142,24 +162,42 @@ def roster_list(data_dir: Path | None, passphrase_file: Path | None, as_json: bo
     finally:
         station.close()
     if as_json:
-        click.echo(json.dumps([
-            {"candidate_id": e.candidate.candidate_id, "ticket": e.candidate.ticket,
-             "name": e.candidate.name, "id_number": e.candidate.id_number,
-             "seat": e.candidate.seat, "checkin": e.checkin, "exam": e.exam}
-            for e in entries
-        ], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "candidate_id": e.candidate.candidate_id,
+                        "ticket": e.candidate.ticket,
+                        "name": e.candidate.name,
+                        "id_number": e.candidate.id_number,
+                        "seat": e.candidate.seat,
+                        "checkin": e.checkin,
+                        "exam": e.exam,
+                    }
+                    for e in entries
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     click.echo(f"{'座位':<4} {'准考证号':<14} {'证件号码':<20} {'签到':<9} {'作答':<12} 姓名")
     for e in entries:
         c = e.candidate
-        click.echo(f"{c.seat:<6} {c.ticket:<18} {c.id_number:<24} {e.checkin:<11} {e.exam:<14} {c.name}")
+        click.echo(
+            f"{c.seat:<6} {c.ticket:<18} {c.id_number:<24} {e.checkin:<11} {e.exam:<14} {c.name}"
+        )
 
 
 @main.command()
 @DATA_DIR
 @click.option("--candidates", default=20, show_default=True, type=click.IntRange(1, 5000))
-@click.option("--faces", "faces_dir", type=click.Path(path_type=Path, file_okay=False, exists=True),
-              default=None)
+@click.option(
+    "--faces",
+    "faces_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+)
 @click.option("--json", "as_json", is_flag=True)
 def rehearse(data_dir: Path | None, candidates: int, faces_dir: Path | None, as_json: bool) -> None:
     """Headless venue rehearsal (考前演练) of the whole loop; non-zero exit if a stage fails."""
@@ -196,14 +234,17 @@ def bundle_export(data_dir: Path | None, passphrase_file: Path | None, out: Path
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
         with click.progressbar(length=100, label="导出 exporting", file=sys.stderr) as bar:
+
             def progress(done: int, total: int) -> None:
                 bar.update(int(100 * done / max(total, 1)) - bar.pos)
 
             info = export_bundle(station, out, progress=progress)
     finally:
         station.close()
-    click.echo(f"已写入并校验 written and verified: {out} "
-               f"(events {info.first_seq}-{info.last_seq}, {info.snapshot_count} snapshots)")
+    click.echo(
+        f"已写入并校验 written and verified: {out} "
+        f"(events {info.first_seq}-{info.last_seq}, {info.snapshot_count} snapshots)"
+    )
 
 
 @bundle.command("verify")

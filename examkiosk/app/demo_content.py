@@ -48,7 +48,9 @@ def id_number(rng: random.Random, birth: date, sex_odd: bool) -> str:
     return first17 + check_digit(first17)
 
 
-def roster(count: int, sitting_id: str, faces: list[FacePhotos], seed: int = 7) -> list[dict[str, Any]]:
+def roster(
+    count: int, sitting_id: str, faces: list[FacePhotos], seed: int = 7
+) -> list[dict[str, Any]]:
     """`count` candidates; the first len(faces) get a roster photo of a distinct identity."""
     rng = random.Random(seed)
     people = []
@@ -57,7 +59,8 @@ def roster(count: int, sitting_id: str, faces: list[FacePhotos], seed: int = 7) 
         entry: dict[str, Any] = {
             "candidate_id": f"C{i + 1:05d}",
             "ticket": f"2026{sitting_id[-4:]}{i + 1:04d}",
-            "name": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+            "name": rng.choice(SURNAMES)
+            + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
             "id_number": id_number(rng, birth, rng.random() < 0.5),
             "birth_date": birth.isoformat(),
             "seat": f"{i + 1:02d}",
@@ -70,15 +73,35 @@ def roster(count: int, sitting_id: str, faces: list[FacePhotos], seed: int = 7) 
 
 
 _A1 = [
-    ("成人心肺复苏时胸外按压的频率为", ["60~80次/分", "80~100次/分", "100~120次/分", "120~140次/分", "140次/分以上"], "C"),
-    ("正常成人空腹血糖的参考范围是", ["2.8~3.9 mmol/L", "3.9~6.1 mmol/L", "6.1~7.0 mmol/L", "7.0~8.0 mmol/L", "8.0~11.1 mmol/L"], "B"),
-    ("青霉素过敏性休克首选的抢救药物是", ["多巴胺", "地塞米松", "肾上腺素", "异丙肾上腺素", "去甲肾上腺素"], "C"),
+    (
+        "成人心肺复苏时胸外按压的频率为",
+        ["60~80次/分", "80~100次/分", "100~120次/分", "120~140次/分", "140次/分以上"],
+        "C",
+    ),
+    (
+        "正常成人空腹血糖的参考范围是",
+        ["2.8~3.9 mmol/L", "3.9~6.1 mmol/L", "6.1~7.0 mmol/L", "7.0~8.0 mmol/L", "8.0~11.1 mmol/L"],
+        "B",
+    ),
+    (
+        "青霉素过敏性休克首选的抢救药物是",
+        ["多巴胺", "地塞米松", "肾上腺素", "异丙肾上腺素", "去甲肾上腺素"],
+        "C",
+    ),
     ("下列属于甲类传染病的是", ["艾滋病", "霍乱", "肺结核", "乙型肝炎", "麻疹"], "B"),
     ("维生素K缺乏时最可能出现的是", ["夜盲症", "佝偻病", "凝血障碍", "坏血病", "脚气病"], "C"),
 ]
 _X = [
-    ("下列哪些属于医疗机构的核心制度", ["首诊负责制度", "三级查房制度", "交接班制度", "绩效考核制度"], ["A", "B", "C"]),
-    ("发生针刺伤后正确的处理有", ["从近心端向远心端挤压", "流动水冲洗", "消毒包扎", "立即上报"], ["B", "C", "D"]),
+    (
+        "下列哪些属于医疗机构的核心制度",
+        ["首诊负责制度", "三级查房制度", "交接班制度", "绩效考核制度"],
+        ["A", "B", "C"],
+    ),
+    (
+        "发生针刺伤后正确的处理有",
+        ["从近心端向远心端挤压", "流动水冲洗", "消毒包扎", "立即上报"],
+        ["B", "C", "D"],
+    ),
 ]
 _TF = [
     ("手卫生是预防医院感染最简单有效的措施。", "A"),

@@ -122,7 +122,9 @@ def _write_camera_videos(
     folder = layout.sim / "camera"
     folder.mkdir(parents=True, exist_ok=True)
     for entry, photos in zip(roster, faces, strict=False):
-        write_video([photos.live], folder / f"{entry['candidate_id']}.avi", fps=5, seconds_per_image=1.0)
+        write_video(
+            [photos.live], folder / f"{entry['candidate_id']}.avi", fps=5, seconds_per_image=1.0
+        )
 
 
 def camera_video(data_dir: Path, candidate_id: str) -> Path | None:

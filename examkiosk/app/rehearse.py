@@ -61,8 +61,13 @@ class Rehearsal:
             "events": found.get("compare", {}),
             "chain_verified": bool(found.get("compare", {}).get("chain_verified")),
             "stages": [
-                {"name": s.name, "ok": s.ok, "seconds": round(s.seconds, 2), "detail": s.detail,
-                 "error": s.error}
+                {
+                    "name": s.name,
+                    "ok": s.ok,
+                    "seconds": round(s.seconds, 2),
+                    "detail": s.detail,
+                    "error": s.error,
+                }
                 for s in self.stages
             ],
         }
@@ -115,8 +120,10 @@ def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, A
             reason="" if assessment.recommendation == "admit" else "演练：人工核对后放行",
         )
         counts["admitted"] += 1
-        say(f"  签到 check-in {i}/{len(venue.roster)}: {entry['ticket']} "
-            f"{assessment.recommendation}")
+        say(
+            f"  签到 check-in {i}/{len(venue.roster)}: {entry['ticket']} "
+            f"{assessment.recommendation}"
+        )
     reader.close()
     return {**counts, "face": faces}
 
@@ -149,8 +156,13 @@ def rehearse(
 
     def setup() -> dict[str, Any]:
         venue = build_demo_venue(
-            workdir, faces_dir=faces_dir, candidates=candidates, face=face,
-            progress=lambda _s, d, t: say(f"  导入 import {d}/{t}") if d == t or d % 50 == 0 else None,
+            workdir,
+            faces_dir=faces_dir,
+            candidates=candidates,
+            face=face,
+            progress=lambda _s, d, t: (
+                say(f"  导入 import {d}/{t}") if d == t or d % 50 == 0 else None
+            ),
         )
         state["venue"] = venue
         return {
@@ -166,15 +178,22 @@ def rehearse(
         info = export_bundle(state["venue"].station, out)
         checked = inspect_bundle(out)
         state["bundle"] = out
-        return {"file": str(out), "events": checked.event_count, "first_seq": checked.first_seq,
-                "last_seq": checked.last_seq, "snapshots": info.snapshot_count,
-                "bytes": checked.size_bytes}
+        return {
+            "file": str(out),
+            "events": checked.event_count,
+            "first_seq": checked.first_seq,
+            "last_seq": checked.last_seq,
+            "snapshots": info.snapshot_count,
+            "bytes": checked.size_bytes,
+        }
 
     def central() -> dict[str, Any]:
         venue: DemoVenue = state["venue"]
         with running_central(venue.central, venue.passphrase) as url:
             response = requests.post(
-                f"{url}/v1/bundles", data=state["bundle"].read_bytes(), timeout=60,
+                f"{url}/v1/bundles",
+                data=state["bundle"].read_bytes(),
+                timeout=60,
                 headers={"Content-Type": "application/octet-stream"},
             )
             response.raise_for_status()

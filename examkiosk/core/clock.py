@@ -7,7 +7,7 @@ whose wall time they move to prove that.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -19,7 +19,7 @@ class Clock(Protocol):
 
 class SystemClock:
     def wall(self) -> datetime:
-        return datetime.now(timezone.utc).astimezone()
+        return datetime.now(UTC).astimezone()
 
     def monotonic(self) -> float:
         return time.monotonic()
@@ -32,7 +32,7 @@ class ShiftedClock:
         self.offset = offset
 
     def wall(self) -> datetime:
-        return datetime.now(timezone.utc).astimezone() + self.offset
+        return datetime.now(UTC).astimezone() + self.offset
 
     def monotonic(self) -> float:
         return time.monotonic()

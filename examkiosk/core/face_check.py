@@ -89,12 +89,22 @@ class FaceService:
     ) -> FaceResult:
         if self.engine is None:
             return FaceResult(
-                (unavailable("人脸比对不可用，请人工比对照片。", "Face check unavailable; compare the photo by eye."),),
+                (
+                    unavailable(
+                        "人脸比对不可用，请人工比对照片。",
+                        "Face check unavailable; compare the photo by eye.",
+                    ),
+                ),
                 (),
             )
         if frame is None:
             return FaceResult(
-                (unavailable("摄像头没有画面，请人工比对照片。", "No camera picture; compare the photo by eye."),),
+                (
+                    unavailable(
+                        "摄像头没有画面，请人工比对照片。",
+                        "No camera picture; compare the photo by eye.",
+                    ),
+                ),
                 (),
             )
         from hardware.face import FaceEncoding
@@ -105,7 +115,10 @@ class FaceService:
             references["roster"] = FaceEncoding.from_bytes(roster_encoding)
         else:
             missing.append(
-                unavailable("名单中没有可用的考生照片。", "The roster has no usable photo of this candidate.")
+                unavailable(
+                    "名单中没有可用的考生照片。",
+                    "The roster has no usable photo of this candidate.",
+                )
             )
         if chip_photo:
             try:
@@ -113,7 +126,10 @@ class FaceService:
             except Exception as exc:
                 missing.append(
                     FaceCheck(
-                        "chip", "unavailable", None, None,
+                        "chip",
+                        "unavailable",
+                        None,
+                        None,
                         getattr(exc, "zh", "证件芯片照片无法使用。"),
                         getattr(exc, "en", "The chip photo cannot be used."),
                     )
@@ -123,8 +139,12 @@ class FaceService:
         verdicts = self.engine.verify_references(frame, references)
         checks = [
             FaceCheck(
-                v.reference_kind, str(getattr(v.decision, "value", v.decision)), v.distance,
-                v.similarity_pct, v.message_zh, v.message_en,
+                v.reference_kind,
+                str(getattr(v.decision, "value", v.decision)),
+                v.distance,
+                v.similarity_pct,
+                v.message_zh,
+                v.message_en,
             )
             for v in verdicts
         ]

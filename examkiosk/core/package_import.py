@@ -128,7 +128,9 @@ def import_package(
     total = len(candidates)
     for done, row in enumerate(candidates, start=1):
         if cancelled is not None and cancelled():
-            raise ImportCancelled("已取消导入，本机数据未改动。", "Import cancelled; nothing changed.")
+            raise ImportCancelled(
+                "已取消导入，本机数据未改动。", "Import cancelled; nothing changed."
+            )
         encoded = face_encoder(row[6]) if (face_encoder and row[6]) else None
         if face_encoder and row[6] and encoded is None:
             failed.append(row[0])

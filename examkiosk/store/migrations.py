@@ -49,6 +49,25 @@ STEPS: list[str] = [
         wall_time TEXT NOT NULL, mono_time REAL NOT NULL, payload_json TEXT NOT NULL,
         prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
     """,
+    # 2: the exam engine's per-attempt runtime (timer session, position, section locks,
+    # resume-code counter, transfer generation), flags for review, and transfers
+    """
+    CREATE TABLE attempt_runtime (
+        attempt_id TEXT PRIMARY KEY REFERENCES attempts(attempt_id),
+        session_id TEXT NOT NULL DEFAULT '', boot_id TEXT NOT NULL, last_mono REAL NOT NULL,
+        last_wall_ms INTEGER NOT NULL, pause_used_ms INTEGER NOT NULL DEFAULT 0,
+        outage_ms INTEGER NOT NULL DEFAULT 0, current_item TEXT,
+        section_reached INTEGER NOT NULL DEFAULT 0, resumes_used INTEGER NOT NULL DEFAULT 0,
+        code_failures INTEGER NOT NULL DEFAULT 0, generation INTEGER NOT NULL DEFAULT 0,
+        origin TEXT NOT NULL DEFAULT 'local');
+    CREATE TABLE attempt_flags (
+        attempt_id TEXT NOT NULL REFERENCES attempts(attempt_id), item_id TEXT NOT NULL,
+        PRIMARY KEY (attempt_id, item_id));
+    CREATE TABLE attempt_transfers (
+        transfer_id INTEGER PRIMARY KEY, attempt_id TEXT NOT NULL, direction TEXT NOT NULL,
+        other_station TEXT NOT NULL, generation INTEGER NOT NULL, file_sha256 TEXT NOT NULL,
+        at TEXT NOT NULL, invigilator TEXT NOT NULL);
+    """,
 ]
 
 

@@ -24,8 +24,12 @@ def _record(store: Store, n: int) -> None:
     for i in range(n):
         with store.transaction() as conn:
             append_event(
-                conn, station_id="ST1", type="test", payload={"i": i},
-                wall_time="2026-11-22T08:00:00.000+08:00", mono_time=float(i),
+                conn,
+                station_id="ST1",
+                type="test",
+                payload={"i": i},
+                wall_time="2026-11-22T08:00:00.000+08:00",
+                mono_time=float(i),
             )
 
 

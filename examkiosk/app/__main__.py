@@ -1,0 +1,3 @@
+from examkiosk.app.cli import main
+
+main()
