@@ -19,7 +19,6 @@ from typing import Any
 
 import requests
 
-from examkiosk.app.central_server import running_central
 from examkiosk.app.demo_venue import DemoVenue, build_demo_venue, camera_video
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.exam import ExamEngine
@@ -28,6 +27,7 @@ from examkiosk.core.face_check import FaceService
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
 from hardware.sim.card_queue import QueueCardReader
 from sync.bundle import inspect_bundle
+from sync.central.server import BackgroundServer
 from sync.events import verify_chain
 
 Say = Callable[[str], None]
@@ -189,7 +189,8 @@ def rehearse(
 
     def central() -> dict[str, Any]:
         venue: DemoVenue = state["venue"]
-        with running_central(venue.central, venue.passphrase) as url:
+        with BackgroundServer(venue.central, venue.central.unlock(venue.passphrase)) as server:
+            url = server.url
             response = requests.post(
                 f"{url}/v1/bundles",
                 data=state["bundle"].read_bytes(),

@@ -1,0 +1,83 @@
+"""Running the central service on 127.0.0.1 inside this process, in a thread.
+
+For the venue rehearsal, the demo and the tests: `with BackgroundServer(home, keys) as s:
+... s.url ...`. Production uses `examkiosk-central serve`.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from types import TracebackType
+
+import uvicorn
+
+from sync.central.app import create_app
+from sync.central.home import CentralHome
+from sync.crypto import KeyPair
+from sync.errors import SyncError
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+class BackgroundServer:
+    """uvicorn serving `create_app(home, keys)` on host:port in a daemon thread."""
+
+    def __init__(
+        self,
+        home: CentralHome,
+        keys: KeyPair | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        ssl_certfile: str | None = None,
+        ssl_keyfile: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        scheme = "https" if ssl_certfile else "http"
+        self.url = f"{scheme}://{host}:{self.port}"
+        config = uvicorn.Config(
+            create_app(home, keys),
+            host=host,
+            port=self.port,
+            log_level="warning",
+            access_log=False,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            timeout_keep_alive=5,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="central-http", daemon=True)
+
+    def start(self, timeout: float = 15.0) -> BackgroundServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise SyncError(
+                    f"中心服务无法在 {self.host}:{self.port} 启动。",
+                    f"The central service could not start on {self.host}:{self.port}.",
+                )
+            time.sleep(0.02)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

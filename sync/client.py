@@ -1,0 +1,492 @@
+"""The station's side of HTTP sync: push the outbox to the centre, exactly once in effect.
+
+Delivery is at-least-once: the client resumes after the seq the centre acknowledges and
+re-sends anything whose answer it did not see; the centre applies by (station_id, seq) and
+hash, so repeats are no-ops. Each batch is signed by the station key and carries an
+Idempotency-Key derived from its bytes, so a retried batch is recognised as such.
+
+`SyncClient.sync_once()` is one pass (the `examkiosk sync push` command);
+`SyncWorker` runs passes on its own thread and keeps the status the station shows.
+Headless: no Qt here; `on_status` is called on the worker thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from sync.crypto import KeyPair
+from sync.errors import SyncError
+from sync.events import GENESIS_HASH, Event, canonical_json
+
+# (after_seq, limit) -> the outbox's events with seq > after_seq, ascending, at most `limit`.
+ReadEvents = Callable[[int, int], Sequence[Event]]
+RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class SyncUnavailable(SyncError):
+    """The centre could not be reached, or kept failing, after the retries."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "暂时无法连接考试中心，数据仍安全保存在本机，网络恢复后会自动上传。"
+            "如急需上传，可改用U盘导出数据包。",
+            "The exam centre cannot be reached right now. The data is safe on this station and "
+            "will be sent when the network returns; export a USB bundle if it is urgent.",
+            detail=detail,
+        )
+
+
+class SyncRefused(SyncError):
+    """The centre answered but refused the request (unregistered station, bad signature...)."""
+
+    def __init__(self, reason: str, zh: str, en: str, detail: str = "") -> None:
+        super().__init__(
+            zh or "考试中心拒收了本机的数据。请联系中心管理员。",
+            en
+            or "The exam centre refused this station's data. Contact the centre's administrator.",
+            detail=detail,
+        )
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Ack:
+    acked_seq: int
+    last_hash: str
+    highest_seq: int = 0
+    rollback: bool = False
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """One sync pass. `ok`: the centre was reached and every batch answered. `complete`: the
+    centre holds everything up to the station's last event. `diverged`: the centre holds
+    another history for this station (restored database): an administrator must act."""
+
+    ok: bool
+    complete: bool
+    diverged: bool
+    batches: int
+    sent_events: int
+    accepted: int
+    duplicates: int
+    quarantined: int
+    refused: int
+    acked_seq: int
+    local_seq: int
+    error: str = ""
+    error_zh: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """What the station shows: online or not, last success, backlog; `syncing` during a pass."""
+
+    online: bool = False
+    syncing: bool = False
+    last_success: str | None = None
+    last_attempt: str | None = None
+    acked_seq: int = 0
+    local_seq: int = 0
+    backlog_events: int = 0
+    backlog_bytes: int = 0
+    diverged: bool = False
+    last_error: str = ""
+    last_error_zh: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def full_jitter(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """AWS-style full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return rng.uniform(0.0, min(cap, base * (2 ** min(attempt, 30))))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Parse a Retry-After header (delta seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def batch_key(station_id: str, events: Sequence[Event], body: bytes) -> str:
+    """Idempotency-Key of a batch: the same events give the same key, across restarts."""
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    return f"{station_id}:{events[0].seq}-{events[-1].seq}:{digest}"
+
+
+class SyncClient:
+    """HTTP client of one station. Not thread-safe: one pass at a time (SyncWorker ensures it)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        station_id: str,
+        keys: KeyPair,
+        read_events: ReadEvents,
+        *,
+        last_seq: Callable[[], int] | None = None,
+        ca_file: str | Path | None = None,
+        batch_events: int = 500,
+        batch_bytes: int = 4 * 1024 * 1024,
+        probe_timeout: float = 2.0,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 60.0,
+        attempts: int = 6,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 60.0,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.station_id = station_id
+        self._keys = keys
+        self._read = read_events
+        self._last_seq = last_seq
+        self.batch_events = max(1, batch_events)
+        self.batch_bytes = batch_bytes
+        self.probe_timeout = probe_timeout
+        self.timeout = (connect_timeout, read_timeout)
+        self.attempts = max(1, attempts)
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.session = requests.Session()
+        # Only the configured centre: no proxies or CA bundles from the environment.
+        self.session.trust_env = False
+        self.session.verify = str(ca_file) if ca_file else True
+        self.session.headers["User-Agent"] = f"examkiosk-station/{station_id}"
+
+    # -- HTTP with retries ----------------------------------------------------------------
+
+    def _request(self, method: str, path: str, *, body: bytes | None = None, key: str = "") -> Any:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        if key:
+            headers["Idempotency-Key"] = key
+        last_problem = ""
+        for attempt in range(self.attempts):
+            wait: float | None = None
+            try:
+                response = self.session.request(
+                    method, self.base_url + path, data=body, headers=headers, timeout=self.timeout
+                )
+            except requests.exceptions.SSLError as exc:
+                raise SyncRefused(
+                    "tls",
+                    "无法验证考试中心的证书，未发送任何数据。请检查本机配置的中心证书（CA 文件）。",
+                    "The exam centre's certificate could not be verified; nothing was sent. "
+                    "Check the centre CA file configured on this station.",
+                    detail=repr(exc),
+                ) from exc
+            except requests.RequestException as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code < 300:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        last_problem = "answer is not JSON"
+                elif response.status_code in RETRY_STATUSES:
+                    last_problem = f"HTTP {response.status_code}"
+                    wait = retry_after_seconds(response.headers.get("Retry-After"))
+                else:
+                    raise self._refusal(response)
+            if attempt + 1 < self.attempts:
+                delay = full_jitter(attempt, self.backoff_base, self.backoff_cap, self._rng)
+                if wait is not None:
+                    delay = max(delay, min(wait, self.backoff_cap))
+                self._sleep(delay)
+        raise SyncUnavailable(f"{method} {path}: {last_problem}")
+
+    @staticmethod
+    def _refusal(response: requests.Response) -> SyncRefused:
+        try:
+            data = response.json()
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        return SyncRefused(
+            str(data.get("reason", f"http_{response.status_code}")),
+            str(data.get("message_zh", "")),
+            str(data.get("message", "")),
+            detail=f"HTTP {response.status_code} {str(data.get('detail', ''))[:300]}",
+        )
+
+    def probe(self) -> bool:
+        """Whether the centre answers its health check within `probe_timeout` (no retries)."""
+        try:
+            response = self.session.get(
+                self.base_url + "/v1/health", timeout=(self.probe_timeout, self.probe_timeout)
+            )
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+    def fetch_ack(self) -> Ack:
+        data = self._request("GET", f"/v1/stations/{self.station_id}/ack")
+        return Ack(
+            acked_seq=int(data["acked_seq"]),
+            last_hash=str(data.get("last_hash", GENESIS_HASH)),
+            highest_seq=int(data.get("highest_seq", 0)),
+            rollback=bool(data.get("rollback", False)),
+        )
+
+    def push(self, events: Sequence[Event]) -> dict[str, Any]:
+        """Send one signed batch (retried with backoff); the centre's ImportResult as a dict."""
+        items = [e.to_dict() for e in events]
+        signature = self._keys.signature(canonical_json(items)).hex()
+        body = json.dumps({"events": items, "signature": signature}, ensure_ascii=False).encode()
+        key = batch_key(self.station_id, events, body)
+        return dict(
+            self._request("POST", f"/v1/stations/{self.station_id}/events", body=body, key=key)
+        )
+
+    # -- a pass ---------------------------------------------------------------------------
+
+    def local_seq(self) -> int:
+        if self._last_seq is not None:
+            return int(self._last_seq())
+        top, after = 0, 0
+        while True:
+            page = self._read(after, 5000)
+            if not page:
+                return top
+            top = after = page[-1].seq
+
+    def _next_batch(self, after: int) -> list[Event]:
+        events = list(self._read(after, self.batch_events))
+        size, cut = 0, len(events)
+        for i, event in enumerate(events):
+            size += len(canonical_json(event.to_dict()))
+            if size > self.batch_bytes and i > 0:
+                cut = i
+                break
+        return events[:cut]
+
+    def _diverged(self, ack: Ack) -> bool:
+        """Whether the centre's history at its acked seq is not this station's."""
+        if ack.acked_seq == 0:
+            return False
+        mine = self._read(ack.acked_seq - 1, 1)
+        return not mine or mine[0].seq != ack.acked_seq or mine[0].hash != ack.last_hash
+
+    def sync_once(self, cancelled: Callable[[], bool] | None = None) -> PassResult:
+        """Push everything the centre does not hold yet. Never raises for network trouble."""
+        totals = {"batches": 0, "sent_events": 0, "accepted": 0, "duplicates": 0,
+                  "quarantined": 0, "refused": 0}  # fmt: skip
+        acked, diverged, local = 0, False, 0
+        try:
+            ack = self.fetch_ack()
+            acked = ack.acked_seq
+            local = self.local_seq()
+            diverged = ack.rollback or self._diverged(ack)
+            after = acked
+            if diverged:
+                # Show the centre where the histories part, so it can quarantine and flag;
+                # none of it is merged there.
+                after = max(0, min(acked, local) - self.batch_events)
+            while not (cancelled and cancelled()):
+                events = self._next_batch(after)
+                if not events:
+                    break
+                answer = self.push(events)
+                totals["batches"] += 1
+                totals["sent_events"] += len(events)
+                for name in ("accepted", "duplicates", "quarantined", "refused"):
+                    totals[name] += int(answer.get(name, 0))
+                acked = int(answer.get("acked_seq", acked))
+                diverged = diverged or bool(answer.get("rollback", False))
+                after = events[-1].seq
+            local = max(local, after)
+        except SyncError as exc:
+            return self._result(totals, False, diverged, acked, local, exc)
+        return self._result(totals, True, diverged, acked, local, None)
+
+    @staticmethod
+    def _result(
+        totals: dict[str, int],
+        ok: bool,
+        diverged: bool,
+        acked: int,
+        local: int,
+        error: SyncError | None,
+    ) -> PassResult:
+        return PassResult(
+            ok=ok,
+            complete=ok and acked >= local and not diverged,
+            diverged=diverged,
+            batches=totals["batches"],
+            sent_events=totals["sent_events"],
+            accepted=totals["accepted"],
+            duplicates=totals["duplicates"],
+            quarantined=totals["quarantined"],
+            refused=totals["refused"],
+            acked_seq=acked,
+            local_seq=local,
+            error=str(error) if error else "",
+            error_zh=error.zh if error else "",
+        )
+
+    def backlog(self, acked_seq: int, *, limit: int = 200_000) -> tuple[int, int]:
+        """(events, bytes) in the outbox after `acked_seq` (bytes as sent, counted to `limit`)."""
+        count = size = 0
+        after = acked_seq
+        while count < limit:
+            page = self._read(after, 2000)
+            if not page:
+                break
+            count += len(page)
+            size += sum(len(canonical_json(e.to_dict())) for e in page)
+            after = page[-1].seq
+        return count, size
+
+    def close(self) -> None:
+        self.session.close()
+
+
+class SyncWorker:
+    """Runs sync passes on its own thread: every `interval` seconds while online, sooner on
+    force_sync(), and with full-jitter exponential delays while the centre is unreachable."""
+
+    def __init__(
+        self,
+        client: SyncClient,
+        *,
+        interval: float = 30.0,
+        retry_base: float = 2.0,
+        retry_cap: float = 300.0,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.client = client
+        self.interval = interval
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self._on_status = on_status
+        self._rng = rng or random.Random()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Condition()
+        self._status = SyncStatus()
+        self._passes = 0
+        self._last_result: PassResult | None = None
+        self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
+
+    def start(self) -> SyncWorker:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def force_sync(self) -> None:
+        """Start a pass now (returns at once; watch status() or use sync_now())."""
+        self._wake.set()
+
+    def sync_now(self, timeout: float = 120.0) -> PassResult | None:
+        """Force a pass and wait for it; None if it did not finish within `timeout`."""
+        with self._lock:
+            target = self._passes + 1
+        self._wake.set()
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while self._passes < target:
+                left = deadline - time.monotonic()
+                if left <= 0 or not self._thread.is_alive():
+                    return None
+                self._lock.wait(left)
+            return self._last_result
+
+    def _publish(self, **changes: Any) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)
+            status = self._status
+        if self._on_status is not None:
+            try:
+                self._on_status(status)
+            except Exception:  # a display problem must never stop sync
+                pass
+
+    def _run(self) -> None:
+        failures = 0
+        delay = 0.0
+        while not self._stop.is_set():
+            self._wake.wait(delay)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            self._publish(syncing=True, last_attempt=_now())
+            if self.client.probe():
+                result = self.client.sync_once(cancelled=self._stop.is_set)
+            else:
+                result = PassResult(
+                    ok=False, complete=False, diverged=self._status.diverged, batches=0,
+                    sent_events=0, accepted=0, duplicates=0, quarantined=0, refused=0,
+                    acked_seq=self._status.acked_seq, local_seq=self._status.local_seq,
+                    error=SyncUnavailable("health probe failed").en,
+                    error_zh=SyncUnavailable().zh,
+                )  # fmt: skip
+            try:
+                events, size = self.client.backlog(result.acked_seq)
+            except Exception:
+                events, size = self._status.backlog_events, self._status.backlog_bytes
+            changes: dict[str, Any] = {
+                "syncing": False,
+                "online": result.ok,
+                "acked_seq": result.acked_seq,
+                "local_seq": max(result.local_seq, result.acked_seq + events),
+                "backlog_events": events,
+                "backlog_bytes": size,
+                "diverged": result.diverged,
+                "last_error": result.error,
+                "last_error_zh": result.error_zh,
+            }
+            if result.ok:
+                failures = 0
+                changes["last_success"] = _now()
+                delay = self.interval
+            else:
+                failures += 1
+                delay = full_jitter(failures, self.retry_base, self.retry_cap, self._rng)
+            self._publish(**changes)
+            with self._lock:
+                self._passes += 1
+                self._last_result = result
+                self._lock.notify_all()
