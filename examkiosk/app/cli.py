@@ -13,31 +13,11 @@ from typing import Any
 import click
 
 from examkiosk import __version__
+from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default, lang
 from examkiosk.core.errors import localized
-from examkiosk.store.layout import DataDir, default_data_dir
+from examkiosk.store.layout import DataDir
 
 log = logging.getLogger("examkiosk")
-
-DATA_DIR = click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=None,
-    help="Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).",
-)
-PASSPHRASE_FILE = click.option(
-    "--passphrase-file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).",
-)
-
-
-def lang() -> str:
-    return os.environ.get("EXAMKIOSK_LANG", "zh_CN")
-
-
-def data_dir_or_default(value: Path | None) -> Path:
-    return value if value is not None else default_data_dir()
 
 
 class KioskGroup(click.Group):
@@ -217,54 +197,6 @@ def rehearse(data_dir: Path | None, candidates: int, faces_dir: Path | None, as_
     sys.exit(0 if result.ok else 1)
 
 
-@main.group()
-def bundle() -> None:
-    """USB sync bundles (.ekb)."""
-
-
-@bundle.command("export")
-@DATA_DIR
-@PASSPHRASE_FILE
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
-def bundle_export(data_dir: Path | None, passphrase_file: Path | None, out: Path) -> None:
-    """Export every event and snapshot of this station to an encrypted, signed bundle."""
-    from examkiosk.app.unlock import open_for_cli
-    from examkiosk.core.export import export_bundle
-
-    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
-    try:
-        with click.progressbar(length=100, label="导出 exporting", file=sys.stderr) as bar:
-
-            def progress(done: int, total: int) -> None:
-                bar.update(int(100 * done / max(total, 1)) - bar.pos)
-
-            info = export_bundle(station, out, progress=progress)
-    finally:
-        station.close()
-    click.echo(
-        f"已写入并校验 written and verified: {out} "
-        f"(events {info.first_seq}-{info.last_seq}, {info.snapshot_count} snapshots)"
-    )
-
-
-@bundle.command("verify")
-@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--json", "as_json", is_flag=True)
-def bundle_verify(file: Path, as_json: bool) -> None:
-    """Check, without any key, that a bundle is whole; say which station and range it holds."""
-    from sync.bundle import inspect_bundle
-
-    info = inspect_bundle(file)
-    if as_json:
-        click.echo(json.dumps({"ok": True, **info.to_dict()}, ensure_ascii=False, indent=2))
-        return
-    click.echo(
-        f"完好 OK: station {info.station_id}, venue {info.venue_id}, sitting {info.sitting_id}, "
-        f"events {info.first_seq}-{info.last_seq} ({info.event_count}), "
-        f"snapshots {info.snapshot_count}, sha256 {info.sha256[:16]}…"
-    )
-
-
 def _attach_optional_groups() -> None:
     """Command groups that live beside their drivers (cards, face, camera, exam, sync)."""
     import importlib
@@ -273,6 +205,7 @@ def _attach_optional_groups() -> None:
         ("examkiosk.app.cli_cards", ("cards",)),
         ("examkiosk.app.cli_face", ("face", "camera")),
         ("examkiosk.app.cli_exam", ("exam",)),
+        ("examkiosk.app.cli_bundle", ("bundle",)),
         ("examkiosk.app.cli_sync", ("sync",)),
     ):
         try:

@@ -1,0 +1,31 @@
+"""Options and helpers shared by the `examkiosk` command groups."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from examkiosk.store.layout import default_data_dir
+
+DATA_DIR = click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).",
+)
+PASSPHRASE_FILE = click.option(
+    "--passphrase-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).",
+)
+
+
+def lang() -> str:
+    return os.environ.get("EXAMKIOSK_LANG", "zh_CN")
+
+
+def data_dir_or_default(value: Path | None) -> Path:
+    return value if value is not None else default_data_dir()
