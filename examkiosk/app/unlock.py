@@ -17,11 +17,14 @@ from examkiosk.store.layout import DataDir
 ENV_PASSPHRASE = "EXAMKIOSK_PASSPHRASE"
 
 
-def passphrase_for(data_dir: Path, passphrase_file: Path | None = None) -> str | None:
-    """The passphrase from the environment, a file, a demo venue, or a prompt on a terminal.
+def passphrase_for(
+    data_dir: Path, passphrase_file: Path | None = None, *, prompt: bool = True
+) -> str | None:
+    """The passphrase from the environment, a file, a demo venue, or (with `prompt`) a
+    prompt on a terminal.
 
-    Returns None when none is to be had (no terminal): the caller then reports the locked
-    store. The OS key store, where there is one, is tried before any of these.
+    Returns None when none is to be had: the caller then reports the locked store, or the
+    window asks in a dialog. The OS key store, where there is one, is tried before these.
     """
     if os.environ.get(ENV_PASSPHRASE):
         return os.environ[ENV_PASSPHRASE]
@@ -30,9 +33,17 @@ def passphrase_for(data_dir: Path, passphrase_file: Path | None = None) -> str |
     demo = DataDir(data_dir).demo_passphrase
     if demo.exists():
         return demo.read_text().strip()
-    if sys.stdin.isatty():
+    if prompt and sys.stdin.isatty():
         return getpass.getpass("考点管理员恢复口令 / recovery passphrase: ")
     return None
+
+
+def not_provisioned(data_dir: Path) -> NotProvisioned:
+    return NotProvisioned(
+        f"数据目录 {data_dir} 中没有工作站。请先运行 examkiosk demo --setup-only 或完成部署。",
+        f"There is no station in {data_dir}. Run `examkiosk demo --setup-only` or "
+        "provision the station first.",
+    )
 
 
 def open_for_cli(
@@ -40,11 +51,7 @@ def open_for_cli(
 ) -> Station:
     layout = DataDir(data_dir)
     if not layout.exists():
-        raise NotProvisioned(
-            f"数据目录 {data_dir} 中没有工作站。请先运行 examkiosk demo --setup-only 或完成部署。",
-            f"There is no station in {data_dir}. Run `examkiosk demo --setup-only` or "
-            "provision the station first.",
-        )
+        raise not_provisioned(data_dir)
     if store_keys.key_from_os(layout.keyslots) is not None:
         return open_station(data_dir, None, clock)
     return open_station(data_dir, passphrase_for(data_dir, passphrase_file), clock)

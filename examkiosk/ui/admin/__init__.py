@@ -1,0 +1,1 @@
+"""The venue administrator's station screen: package import, bundle export, status."""

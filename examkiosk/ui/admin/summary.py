@@ -1,0 +1,51 @@
+"""What the administrator screen shows about the station (read on the database thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from examkiosk.core.package_import import current_exam
+from examkiosk.core.station import Station
+
+
+@dataclass(frozen=True)
+class StationSummary:
+    station_id: str
+    venue_id: str
+    mode: str
+    exam_title: str
+    sitting_id: str
+    package_version: int | None
+    candidates: int
+    items: int
+    admitted: int
+    submitted: int
+    events: int
+    last_seq: int
+    snapshots: int
+
+
+def station_summary(station: Station) -> StationSummary:
+    def count(sql: str) -> int:
+        return int(station.store.query(sql)[0][0] or 0)
+
+    exam = current_exam(station)
+    title = exam.get("exam", {}).get("title", "") if isinstance(exam.get("exam"), dict) else ""
+    package = station.store.query(
+        "SELECT version, sitting_id FROM packages ORDER BY version DESC LIMIT 1"
+    )
+    return StationSummary(
+        station_id=station.station_id,
+        venue_id=station.identity.venue_id,
+        mode=station.identity.mode,
+        exam_title=str(title or exam.get("title", "")),
+        sitting_id=str(package[0][1]) if package else "",
+        package_version=int(package[0][0]) if package else None,
+        candidates=count("SELECT count(*) FROM candidates"),
+        items=count("SELECT count(*) FROM items"),
+        admitted=count("SELECT count(*) FROM checkins WHERE decision = 'admitted'"),
+        submitted=count("SELECT count(*) FROM attempts WHERE state = 'submitted'"),
+        events=count("SELECT count(*) FROM events"),
+        last_seq=count("SELECT max(seq) FROM events"),
+        snapshots=count("SELECT count(*) FROM snapshots"),
+    )

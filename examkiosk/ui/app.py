@@ -1,0 +1,172 @@
+"""The Qt side of the composition root: the application, the unlock dialog, the devices
+(simulated for the demo, real otherwise) and the window with its three station screens."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+
+from examkiosk.core.checkin import CheckInDesk
+from examkiosk.core.face_check import FaceService
+from examkiosk.core.provision import open_station
+from examkiosk.core.station import Station
+from examkiosk.store.layout import DataDir
+from examkiosk.ui.admin.screen import AdminScreen
+from examkiosk.ui.door.camera_feed import CameraFeed
+from examkiosk.ui.door.screen import DoorScreen, SimulatedDoor
+from examkiosk.ui.i18n import error_text
+from examkiosk.ui.ops import Operations
+from examkiosk.ui.passphrase import PassphraseDialog, PassphraseGuard
+from examkiosk.ui.seat_host import seat_screen
+from examkiosk.ui.theme import apply_theme
+from examkiosk.ui.window import KioskWindow, ModeGuard
+from hardware.cards.document import CardReader
+from hardware.sim.card_queue import QueueCardReader
+
+log = logging.getLogger(__name__)
+
+KIOSK_SIZE = (1366, 768)
+
+
+class SharedFace:
+    """One FaceService for the door and the package import, loaded on first use (it takes
+    a second or two) on whichever worker thread needs it first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._face: FaceService | None = None
+
+    def get(self) -> FaceService:
+        with self._lock:
+            if self._face is None:
+                self._face = FaceService.create()
+            return self._face
+
+    def encode(self, photo: bytes) -> bytes | None:
+        face = self.get()
+        return face.encode(photo) if face.available else None
+
+
+@dataclass(frozen=True)
+class Devices:
+    feed: CameraFeed
+    reader: CardReader | None
+    simulated: SimulatedDoor | None
+
+
+def demo_devices(data_dir: Path) -> Devices:
+    from examkiosk.app.demo_venue import camera_video
+
+    return Devices(
+        CameraFeed(None),
+        None,
+        SimulatedDoor(QueueCardReader(), lambda candidate_id: camera_video(data_dir, candidate_id)),
+    )
+
+
+def real_devices() -> Devices:
+    """The camera and card reader named by the environment (defaults: camera 0, any PC/SC)."""
+    from hardware.cards.pcsc import PcscCardReader
+
+    camera = os.environ.get("EXAMKIOSK_CAMERA", "0")
+    return Devices(
+        CameraFeed(camera), PcscCardReader(os.environ.get("EXAMKIOSK_CARD_READER", "")), None
+    )
+
+
+def build_window(
+    station: Station,
+    ops: Operations,
+    devices: Devices,
+    guard: ModeGuard,
+    mode: str | None = None,
+    face: SharedFace | None = None,
+) -> KioskWindow:
+    shared = face or SharedFace()
+    window: KioskWindow
+
+    def door() -> QWidget:
+        return DoorScreen(
+            station,
+            ops,
+            lambda: CheckInDesk(station, shared.get()),
+            devices.feed,
+            devices.reader,
+            devices.simulated,
+        )
+
+    def admin() -> QWidget:
+        screen = AdminScreen(station, ops, shared.encode)
+        screen.package_imported.connect(lambda _summary: window.data_changed(screen))
+        return screen
+
+    window = KioskWindow(
+        station.identity,
+        {"door": door, "seat": lambda: seat_screen(station, ops), "admin": admin},
+        guard,
+        mode,
+    )
+    window.resize(*KIOSK_SIZE)
+    return window
+
+
+def unlock_with_dialog(
+    data_dir: Path, ops: Operations, problem: BaseException | None
+) -> Station | None:
+    dialog = PassphraseDialog(
+        lambda passphrase: open_station(data_dir, passphrase),
+        ops,
+        ("打开考点数据", "Open the station"),
+        (
+            "请输入考点管理员的恢复口令以打开本机加密数据。",
+            "Enter the venue administrator's recovery passphrase to open this station's encrypted data.",
+        ),
+    )
+    if problem is not None:
+        dialog.show_error(error_text(problem))
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return dialog.value  # type: ignore[no-any-return]
+
+
+def run_kiosk(
+    data_dir: Path,
+    mode: str | None,
+    station: Station | None,
+    problem: BaseException | None = None,
+    simulated: bool = False,
+) -> int:
+    """Run the window until it closes; 0 when closed normally, 1 if unlocking was cancelled."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ExamKiosk")
+    apply_theme(app)
+    ops = Operations()
+    if station is None:
+        station = unlock_with_dialog(data_dir, ops, problem)
+        if station is None:
+            ops.shutdown()
+            return 1
+    layout = DataDir(data_dir)
+    demo = (
+        layout.demo_passphrase.read_text().strip()
+        if simulated and layout.demo_passphrase.exists()
+        else None
+    )
+    devices = demo_devices(data_dir) if simulated else real_devices()
+    window = build_window(station, ops, devices, PassphraseGuard(layout.keyslots, ops, demo), mode)
+    window.show()
+    code = app.exec()
+    window.shutdown()
+    ops.shutdown()
+    devices.feed.close()
+    if devices.reader is not None:
+        devices.reader.close()
+    station.close()
+    return int(code)

@@ -1,0 +1,326 @@
+"""The door station screen: check-in list | live camera and card | verdict and decision.
+
+Flow: a card (or manual entry) gives an `IdentityDocument`; a fresh frame is grabbed (device
+thread); `CheckInDesk.assess` runs on the database thread; the verdict panel shows the result;
+the invigilator's admit/refuse goes to `CheckInDesk.decide`, and the list refreshes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from examkiosk.core import roster
+from examkiosk.core.checkin import Assessment, CheckInDesk
+from examkiosk.core.roster import Candidate
+from examkiosk.core.station import Station
+from examkiosk.ui import theme
+from examkiosk.ui.door.camera_feed import CameraFeed, encode_jpeg
+from examkiosk.ui.door.camera_view import CameraView
+from examkiosk.ui.door.card_watch import CardWatch
+from examkiosk.ui.door.manual_entry import ManualEntryDialog
+from examkiosk.ui.door.roster_list import RosterList
+from examkiosk.ui.door.sim_card import SimulatedCardPanel, simulated_card
+from examkiosk.ui.door.verdict import Prepared, VerdictPanel
+from examkiosk.ui.i18n import error_text, tr
+from examkiosk.ui.ops import Job, Operations
+from examkiosk.ui.widgets import Texts, button, card, label
+from hardware.cards.document import CardReader, IdentityDocument
+from hardware.sim.card_queue import QueueCardReader
+
+
+@dataclass(frozen=True)
+class SimulatedDoor:
+    """The demo's devices: a queue the panel puts cards on, a video per candidate."""
+
+    reader: QueueCardReader
+    video_for: Callable[[str], Path | None]
+
+
+def prepare(
+    desk: CheckInDesk, document: IdentityDocument, image: Any, jpeg: bytes | None
+) -> Prepared:
+    """Assess and load what the verdict panel shows (runs on the database thread)."""
+    assessment = desk.assess(document, image, jpeg)
+    store = desk.station.store
+    suspects = []
+    for candidate_id, _distance in assessment.face.suspects:
+        rows = store.query(
+            "SELECT name, ticket FROM candidates WHERE candidate_id = ?", (candidate_id,)
+        )
+        if rows:
+            suspects.append((str(rows[0][0]), str(rows[0][1])))
+    return Prepared(
+        assessment, roster.photo(store, assessment.candidate.candidate_id), image, tuple(suspects)
+    )
+
+
+class DoorScreen(QWidget):
+    def __init__(
+        self,
+        station: Station,
+        ops: Operations,
+        make_desk: Callable[[], CheckInDesk],
+        feed: CameraFeed,
+        reader: CardReader | None,
+        simulated: SimulatedDoor | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("screen")
+        self.station = station
+        self.ops = ops
+        self.make_desk = make_desk
+        self.feed = feed
+        self.reader = simulated.reader if simulated else reader
+        self.simulated = simulated
+        self.desk: CheckInDesk | None = None
+        self.texts = Texts()
+        self._working = False
+
+        self.roster = RosterList()
+        self.camera = CameraView(feed, ops)
+        self.verdict = VerdictPanel()
+        self.verdict.decide_requested.connect(self._decide)
+        self.verdict.cleared.connect(self._cleared)
+        self.status = QLabel()
+        self.status.setObjectName("door_status")
+        self.status.setWordWrap(True)
+        self.manual = button(
+            self.texts, "手工录入证件号码", "Type the ID number", name="manual_entry"
+        )
+        self.manual.clicked.connect(self.open_manual_entry)
+        self.sim_panel: SimulatedCardPanel | None = None
+
+        middle = [
+            label(self.texts, "实时画面", "Live camera", role="heading"),
+            self.camera,
+            self.status,
+        ]
+        if simulated is not None:
+            self.sim_panel = SimulatedCardPanel()
+            self.sim_panel.present_requested.connect(self.present_simulated)
+            middle.append(self.sim_panel)
+        middle.append(self.manual)
+        centre = card(*middle)
+        centre.layout().addStretch(1)  # type: ignore[union-attr]
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.setSpacing(12)
+        layout.addWidget(card(self.roster), 36)
+        layout.addWidget(centre, 27)
+        layout.addWidget(card(self.verdict), 37)
+
+        self.watch = CardWatch(self.reader, ops, self) if self.reader is not None else None
+        if self.watch is not None:
+            self.watch.document_read.connect(self.check_document)
+            self.watch.failed.connect(self._desk_failed)
+        self._status: tuple[str, str, str] = (
+            "正在准备人脸比对……",
+            "Preparing the face check…",
+            theme.NEUTRAL,
+        )
+        self._active = False
+        self._render_status()
+        self.reload()
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def reload(self) -> None:
+        """(Re)load the desk and the list, e.g. after a new package was imported."""
+        self.desk = None
+        self.ops.run(lambda job: self.make_desk(), self._desk_ready, self._desk_failed)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.ops.run(lambda job: roster.roster_entries(self.station.store), self._show_entries)
+
+    def activate(self) -> None:
+        """Start the camera and (once the desk is ready) the card reader."""
+        self._active = True
+        self.camera.start()
+        if self.watch is not None and self.desk is not None:
+            self.watch.start()
+
+    def deactivate(self) -> None:
+        """Stop polling devices (this mode is left, or the window closes)."""
+        self._active = False
+        self.camera.stop()
+        if self.watch is not None:
+            self.watch.stop()
+
+    def stop(self) -> None:
+        self.deactivate()
+
+    def ready(self) -> bool:
+        return self.desk is not None
+
+    def retranslate(self) -> None:
+        self.texts.apply()
+        self.roster.retranslate()
+        self.camera.retranslate()
+        self.verdict.retranslate()
+        if self.sim_panel is not None:
+            self.sim_panel.retranslate()
+        self._render_status()
+
+    # -- check-in flow ------------------------------------------------------------------
+    def present_simulated(self, candidate: Candidate, camera_candidate_id: str) -> None:
+        """Demo: show the candidate's video on the camera, then put their card on the reader."""
+        assert self.simulated is not None
+        video = self.simulated.video_for(camera_candidate_id)
+        reader = self.simulated.reader
+        self.camera.switch_source(
+            str(video) if video else None, lambda: reader.present(simulated_card(candidate))
+        )
+
+    def open_manual_entry(self) -> ManualEntryDialog:
+        dialog = ManualEntryDialog(self)
+        dialog.entered.connect(self.check_document)
+        dialog.open()
+        return dialog
+
+    def check_document(self, document: IdentityDocument) -> None:
+        if self.desk is None or self._working:
+            self._set_status(
+                "请稍候，上一位考生仍在核验中。",
+                "Please wait: the previous check is still running.",
+                theme.REVIEW,
+            )
+            return
+        desk = self.desk
+        self._working = True
+        self.verdict.show_message("正在核验……", "Checking…", theme.NEUTRAL)
+        self._set_status(
+            "已读取证件，正在比对人脸……", "Card read; comparing the face…", theme.NEUTRAL
+        )
+
+        def grab(job: Job) -> tuple[Any, bytes | None]:
+            try:
+                frame = self.feed.grab(2.0)
+            except (
+                Exception
+            ):  # no picture: the check goes on and records the face check as unavailable
+                return None, None
+            if frame is None:
+                return None, None
+            return frame.image, encode_jpeg(frame.image)
+
+        def assess(captured: tuple[Any, bytes | None]) -> None:
+            image, jpeg = captured
+            self.ops.run(
+                lambda job: prepare(desk, document, image, jpeg),
+                self._assessed,
+                self._assess_failed,
+            )
+
+        self.ops.run(grab, assess, self._assess_failed, io=True)
+
+    def _assessed(self, prepared: Prepared) -> None:
+        self._working = False
+        reason = prepared.assessment.document.extra.get("manual_reason", "")
+        self.verdict.show_prepared(prepared)
+        if reason:
+            self.verdict.reason.setText(reason)
+        if self.sim_panel is not None:
+            self.sim_panel.select(prepared.assessment.candidate.candidate_id)
+        self._set_status("请核对后决定放行或拒绝。", "Check, then admit or refuse.", theme.NEUTRAL)
+
+    def _assess_failed(self, exc: BaseException) -> None:
+        self._working = False
+        self.verdict.show_message(
+            getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc)), theme.REFUSE
+        )
+        self._set_status(
+            "请核对证件后重试，或改用手工录入。",
+            "Check the document and try again, or type it by hand.",
+            theme.REVIEW,
+        )
+
+    def _decide(self, admit: bool, invigilator: str, reason: str) -> None:
+        prepared = self.verdict.prepared
+        if self.desk is None or prepared is None:
+            return
+        desk = self.desk
+        assessment: Assessment = prepared.assessment
+        self.verdict.set_busy(True)
+
+        def done(_seq: int) -> None:
+            c = assessment.candidate
+            if admit:
+                self.verdict.show_message(
+                    f"已放行：{c.name}，请到 {c.seat} 号座位",
+                    f"Admitted: {c.name}, seat {c.seat}",
+                    theme.ADMIT,
+                )
+            else:
+                self.verdict.show_message(
+                    f"已记录拒绝入场：{c.name}", f"Refusal recorded: {c.name}", theme.REFUSE
+                )
+            self._set_status("请下一位考生刷证。", "Next candidate, please.", theme.NEUTRAL)
+            self.refresh()
+            self._cleared()
+
+        def failed(exc: BaseException) -> None:
+            self.verdict.set_busy(False)
+            self.verdict.show_error(error_text(exc))
+
+        self.ops.run(
+            lambda job: desk.decide(
+                assessment, admit=admit, invigilator=invigilator, reason=reason
+            ),
+            done,
+            failed,
+        )
+
+    def _cleared(self) -> None:
+        if self.simulated is not None:
+            self.camera.switch_source(None)
+
+    # -- helpers ------------------------------------------------------------------------
+    def _desk_ready(self, desk: CheckInDesk) -> None:
+        self.desk = desk
+        if self.watch is not None:
+            if self._active and not self.watch.running:
+                self.watch.start()
+            if desk.face.available:
+                self._set_status(
+                    "请考生刷身份证件（人脸比对已开启）",
+                    "Ready for a card (face check on)",
+                    theme.NEUTRAL,
+                )
+            else:
+                self._set_status(
+                    "请考生刷身份证件（人脸比对不可用，请人工比对照片）",
+                    "Ready for a card (no face check: compare photos by eye)",
+                    theme.REVIEW,
+                )
+        else:
+            self._set_status(
+                "未配置读卡器：请使用手工录入。",
+                "No card reader configured: use manual entry.",
+                theme.REVIEW,
+            )
+
+    def _desk_failed(self, exc: BaseException) -> None:
+        self._set_status(getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc)), theme.REFUSE)
+
+    def _show_entries(self, entries: list[roster.RosterEntry]) -> None:
+        self.roster.show_entries(entries)
+        if self.sim_panel is not None:
+            self.sim_panel.set_candidates(
+                [e.candidate for e in entries if e.checkin != "admitted"]
+                or [e.candidate for e in entries]
+            )
+
+    def _set_status(self, zh: str, en: str, colour: str) -> None:
+        self._status = (zh, en, colour)
+        self._render_status()
+
+    def _render_status(self) -> None:
+        zh, en, colour = self._status
+        self.status.setText(tr(zh, en))
+        self.status.setStyleSheet(f"color: {colour}; font-weight: bold;")

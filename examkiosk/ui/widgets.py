@@ -1,0 +1,125 @@
+"""Small building blocks the screens share: bilingual texts, big buttons, photo boxes.
+
+`Texts` remembers which text goes where, so switching language re-sets every label without
+rebuilding a screen (a candidate mid-exam or a pending verdict keeps its state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from examkiosk.ui.i18n import tr
+
+
+class Texts:
+    """Setters bound to a (zh, en) pair; `apply()` re-sets them in the current language."""
+
+    def __init__(self) -> None:
+        self._bound: list[tuple[Callable[[str], Any], str, str]] = []
+
+    def bind(self, setter: Callable[[str], Any], zh: str, en: str) -> None:
+        self._bound.append((setter, zh, en))
+        setter(tr(zh, en))
+
+    def apply(self) -> None:
+        for setter, zh, en in self._bound:
+            setter(tr(zh, en))
+
+
+def set_role(widget: QWidget, role: str) -> None:
+    """Set the stylesheet role and re-polish so the new look shows at once."""
+    widget.setProperty("role", role)
+    widget.style().unpolish(widget)
+    widget.style().polish(widget)
+
+
+def label(texts: Texts, zh: str, en: str, role: str = "", wrap: bool = True) -> QLabel:
+    widget = QLabel()
+    texts.bind(widget.setText, zh, en)
+    widget.setWordWrap(wrap)
+    if role:
+        widget.setProperty("role", role)
+    return widget
+
+
+def button(texts: Texts, zh: str, en: str, role: str = "", name: str = "") -> QPushButton:
+    widget = QPushButton()
+    texts.bind(widget.setText, zh, en)
+    widget.setCursor(Qt.CursorShape.PointingHandCursor)
+    if role:
+        widget.setProperty("role", role)
+    if name:
+        widget.setObjectName(name)
+    return widget
+
+
+def card(*children: QWidget, margins: int = 14, stretch: bool = False) -> QFrame:
+    """A white rounded panel holding `children` top to bottom (`stretch`: packed at the top)."""
+    frame = QFrame()
+    frame.setObjectName("card")
+    layout = QVBoxLayout(frame)
+    layout.setContentsMargins(margins, margins, margins, margins)
+    layout.setSpacing(10)
+    for child in children:
+        layout.addWidget(child)
+    if stretch:
+        layout.addStretch(1)
+    return frame
+
+
+def pixmap_from_bgr(image: Any) -> QPixmap:
+    """A QPixmap of an OpenCV BGR (or grey) image; the pixels are copied."""
+    import numpy as np
+
+    array = np.ascontiguousarray(image)
+    if array.ndim == 2:
+        height, width = array.shape
+        qimage = QImage(
+            array.data, width, height, array.strides[0], QImage.Format.Format_Grayscale8
+        )
+    else:
+        height, width = array.shape[:2]
+        qimage = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_BGR888)
+    return QPixmap.fromImage(qimage.copy())
+
+
+def pixmap_from_bytes(data: bytes | None) -> QPixmap | None:
+    """A QPixmap of an encoded image (JPEG/PNG), or None if it is missing or undecodable."""
+    if not data:
+        return None
+    pixmap = QPixmap()
+    return pixmap if pixmap.loadFromData(data) else None
+
+
+class PhotoBox(QLabel):
+    """A fixed-size photo slot with a caption-like placeholder when empty."""
+
+    def __init__(self, width: int, height: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("role", "photo")
+        self.setFixedSize(width, height)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setWordWrap(True)
+        self._pixmap: QPixmap | None = None
+
+    def show_pixmap(self, pixmap: QPixmap | None, placeholder: str = "") -> None:
+        self._pixmap = pixmap
+        if pixmap is None or pixmap.isNull():
+            self.clear()
+            self.setText(placeholder)
+            return
+        self.setPixmap(
+            pixmap.scaled(
+                self.size(),
+                Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        )
+
+    def has_picture(self) -> bool:
+        return self._pixmap is not None and not self._pixmap.isNull()

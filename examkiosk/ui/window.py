@@ -1,0 +1,187 @@
+"""The kiosk window: a header (station, clock, mode switcher, language) over one screen per
+station mode. Screens are built on first use by the factories the composition root passes in;
+a screen may offer `retranslate()`, `activate()`, `deactivate()`, `reload()` and `stop()`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from examkiosk.core.station import StationIdentity
+from examkiosk.ui.i18n import language, set_language, tr
+from examkiosk.ui.widgets import Texts, button
+
+MODES: dict[str, tuple[str, str]] = {
+    "door": ("入口核验", "Door check-in"),
+    "seat": ("考生座位", "Candidate seat"),
+    "admin": ("考点管理", "Administration"),
+}
+
+
+class ModeGuard(Protocol):
+    def request(
+        self, parent: QWidget, what: tuple[str, str], granted: Callable[[], None]
+    ) -> None: ...
+
+
+def _call(widget: QWidget, hook: str) -> None:
+    method = getattr(widget, hook, None)
+    if callable(method):
+        method()
+
+
+class Header(QWidget):
+    mode_requested = Signal(str)
+    language_toggled = Signal()
+
+    def __init__(self, identity: StationIdentity, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("header")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.texts = Texts()
+        self.identity = identity
+        title = QLabel()
+        self.texts.bind(title.setText, "ExamKiosk 考点工作站", "ExamKiosk")
+        title.setStyleSheet("font-size: 22px; font-weight: bold;")
+        self.station = QLabel()
+        self.station.setObjectName("header_station")
+        self.clock = QLabel()
+        self.clock.setStyleSheet("font-size: 20px;")
+        self.buttons: dict[str, QPushButton] = {}
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.addWidget(title)
+        layout.addSpacing(12)
+        layout.addWidget(self.station, 1)
+        layout.addWidget(self.clock)
+        layout.addSpacing(12)
+        for mode, (zh, en) in MODES.items():
+            b = button(self.texts, zh, en, role="mode", name=f"mode_{mode}")
+            b.setCheckable(True)
+            b.clicked.connect(lambda _=False, m=mode: self.mode_requested.emit(m))
+            self.buttons[mode] = b
+            layout.addWidget(b)
+        layout.addSpacing(12)
+        self.language = QPushButton()
+        self.language.setObjectName("language")
+        self.language.setProperty("role", "mode")
+        self.language.clicked.connect(self.language_toggled.emit)
+        layout.addWidget(self.language)
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self._tick)
+        self._timer.start(1000)
+        self.retranslate()
+
+    def show_mode(self, mode: str) -> None:
+        for m, b in self.buttons.items():
+            b.setChecked(m == mode)
+
+    def retranslate(self) -> None:
+        self.texts.apply()
+        i = self.identity
+        self.station.setText(
+            tr(
+                f"工作站 {i.station_id} · 考点 {i.venue_id}",
+                f"{i.station_id} · {i.venue_id}",
+            )
+        )
+        self.language.setText("English" if language() != "en" else "中文")
+        self._tick()
+
+    def _tick(self) -> None:
+        self.clock.setText(datetime.now().strftime("%H:%M:%S"))
+
+
+class KioskWindow(QMainWindow):
+    mode_changed = Signal(str)
+
+    def __init__(
+        self,
+        identity: StationIdentity,
+        factories: Mapping[str, Callable[[], QWidget]],
+        guard: ModeGuard,
+        mode: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.identity = identity
+        self.factories = dict(factories)
+        self.guard = guard
+        self.screens: dict[str, QWidget] = {}
+        self.header = Header(identity)
+        self.header.mode_requested.connect(self.request_mode)
+        self.header.language_toggled.connect(self.toggle_language)
+        self.stack = QStackedWidget()
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.header)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.setWindowTitle("ExamKiosk")
+        self.mode = ""
+        self.set_mode(
+            mode if mode in MODES else (identity.mode if identity.mode in MODES else "door")
+        )
+
+    def screen_for(self, mode: str) -> QWidget:
+        """The screen of `mode`, built on first use."""
+        if mode not in self.screens:
+            widget = self.factories[mode]()
+            self.screens[mode] = widget
+            self.stack.addWidget(widget)
+        return self.screens[mode]
+
+    def set_mode(self, mode: str) -> None:
+        """Show `mode` (no guard: the caller has checked who asked)."""
+        if mode == self.mode:
+            self.header.show_mode(mode)
+            return
+        if self.mode in self.screens:
+            _call(self.screens[self.mode], "deactivate")
+        widget = self.screen_for(mode)
+        self.stack.setCurrentWidget(widget)
+        _call(widget, "activate")
+        self.mode = mode
+        self.header.show_mode(mode)
+        self.mode_changed.emit(mode)
+
+    def request_mode(self, mode: str) -> None:
+        """A click on the mode switcher: only after the guard grants it."""
+        self.header.show_mode(self.mode)  # the button stays on the current mode until granted
+        if mode != self.mode:
+            self.guard.request(self, MODES[mode], lambda: self.set_mode(mode))
+
+    def toggle_language(self) -> None:
+        set_language("zh_CN" if language() == "en" else "en")
+        self.header.retranslate()
+        for widget in self.screens.values():
+            _call(widget, "retranslate")
+
+    def data_changed(self, source: Any = None) -> None:
+        """Data under the screens changed (a package was imported): let each reload."""
+        for widget in self.screens.values():
+            if widget is not source:
+                _call(widget, "reload")
+
+    def shutdown(self) -> None:
+        for widget in self.screens.values():
+            _call(widget, "stop")
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
