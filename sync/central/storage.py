@@ -394,31 +394,7 @@ class CentralStore:
     ) -> str:
         """Store a snapshot once; "accepted", "duplicate" or "conflict" (kept, refused)."""
         with self.db.transaction() as tx:
-            row = tx.one(
-                "SELECT sha256 FROM snapshots WHERE station_id = ? AND name = ?",
-                (station_id, name),
-            )
-            if row is not None:
-                if row[0] == sha256:
-                    return "duplicate"
-                tx.run(
-                    "INSERT INTO refused (station_id, reason, detail, via, at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (
-                        station_id,
-                        "snapshot_conflict",
-                        f"snapshot {name[:100]!r} arrived again with other content",
-                        via,
-                        now_iso(),
-                    ),
-                )
-                return "conflict"
-            tx.run(
-                "INSERT INTO snapshots (station_id, name, sha256, media_type, event_seq, size, "
-                "data, via, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (station_id, name, sha256, media_type, event_seq, len(data), data, via, now_iso()),
-            )
-            return "accepted"
+            return put_snapshot(tx, station_id, name, media_type, data, sha256, event_seq, via)
 
     # -- packages ---------------------------------------------------------------------------
 
@@ -495,3 +471,43 @@ def gaps_of(tx: Tx, station_id: str) -> list[tuple[int, int]]:
     ):
         gaps.append((int(seq) + 1, int(nxt) - 1))
     return gaps
+
+
+def put_snapshot(
+    tx: Tx,
+    station_id: str,
+    name: str,
+    media_type: str,
+    data: bytes,
+    sha256: str,
+    event_seq: int | None,
+    via: str,
+) -> str:
+    """Inside `tx`: store a snapshot once, whether it came in a bundle or over HTTP.
+
+    "accepted" (new), "duplicate" (same name, same content: no-op) or "conflict" (same name,
+    other content: the held one is kept and the arrival recorded as refused).
+    """
+    row = tx.one(
+        "SELECT sha256 FROM snapshots WHERE station_id = ? AND name = ?", (station_id, name)
+    )
+    if row is not None:
+        if row[0] == sha256:
+            return "duplicate"
+        tx.run(
+            "INSERT INTO refused (station_id, reason, detail, via, at) VALUES (?, ?, ?, ?, ?)",
+            (
+                station_id,
+                "snapshot_conflict",
+                f"snapshot {name[:100]!r} arrived again with other content",
+                via,
+                now_iso(),
+            ),
+        )
+        return "conflict"
+    tx.run(
+        "INSERT INTO snapshots (station_id, name, sha256, media_type, event_seq, size, "
+        "data, via, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (station_id, name, sha256, media_type, event_seq, len(data), data, via, now_iso()),
+    )
+    return "accepted"
