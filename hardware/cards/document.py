@@ -9,7 +9,7 @@ from enum import Enum
 from typing import Protocol
 
 
-class DocumentType(str, Enum):
+class DocumentType(str, Enum):  # noqa: UP042 (values compared as strings elsewhere)
     CN_RESIDENT_ID = "cn_resident_id"  # 居民身份证
     CN_FOREIGN_PERMANENT = "cn_foreign_permanent"  # 外国人永久居留身份证
     CN_HMT_RESIDENCE = "cn_hmt_residence"  # 港澳台居民居住证
@@ -20,7 +20,7 @@ class DocumentType(str, Enum):
     MANUAL = "manual"  # typed by the invigilator
 
 
-class ReadingMethod(str, Enum):
+class ReadingMethod(str, Enum):  # noqa: UP042
     PCSC_EMRTD_BAC = "pcsc_emrtd_bac"
     PCSC_APDU = "pcsc_apdu"
     PCSC_UID = "pcsc_uid"
@@ -29,7 +29,7 @@ class ReadingMethod(str, Enum):
     SIMULATED = "simulated"
 
 
-class PassiveAuth(str, Enum):
+class PassiveAuth(str, Enum):  # noqa: UP042
     PASSED = "passed"
     FAILED = "failed"
     NOT_CHECKED = "not_checked"

@@ -1,0 +1,192 @@
+"""ICAO 9303 eMRTD profile: passports and the national ID cards that follow ICAO 9303.
+
+Reading order: SELECT the LDS1 application, BAC with the first key the chip accepts, then
+EF.COM, DG1 (MRZ), DG2 (face) and EF.SOD under secure messaging; passive authentication is
+run on what was read and its result reported on the document, never silently dropped.
+PACE-only chips (no BAC) are out of scope and answer as `AccessDenied` with the SW in the log.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cryptography import x509
+from PIL import Image
+
+from hardware.cards import apdu, bac, tlv
+from hardware.cards.apdu import Transport
+from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
+from hardware.cards.errors import AccessDenied, BacKeyNeeded, MalformedCardData
+from hardware.cards.mrz import BacKey, mrz_date, parse_mrz
+from hardware.cards.sod import passive_authentication
+
+AID = bytes.fromhex("A0000002471001")
+EF_COM, EF_SOD = b"\x01\x1e", b"\x01\x1d"
+DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02"}
+MAX_FILE = 512 * 1024  # no LDS file a door reads is near this; a larger claim is malformed
+CHUNK = 0xDF  # largest plaintext that fits a short SM response
+
+
+def probe(transport: Transport) -> bool:
+    """True when the card carries the eMRTD application (answers SELECT by AID)."""
+    return transport.transmit(apdu.select_aid(AID)).ok
+
+
+def read_file(transport: Transport, fid: bytes) -> bytes | None:
+    """A whole transparent EF (a TLV object), or None if the file does not exist."""
+    sel = transport.transmit(apdu.select_ef(fid))
+    if sel.sw in (0x6A82, 0x6A88):
+        return None
+    if not sel.ok:
+        raise MalformedCardData(f"SELECT {fid.hex()} failed: {sel.sw:04X}")
+    head = transport.transmit(apdu.read_binary(0, 4))
+    if not head.ok or len(head.data) < 2:
+        raise MalformedCardData(f"READ BINARY {fid.hex()} failed: {head.sw:04X}")
+    total = tlv.expected_total_length(head.data)
+    if total > MAX_FILE:
+        raise MalformedCardData(f"file {fid.hex()} claims {total} bytes")
+    data = bytearray(head.data[:total])
+    while len(data) < total:
+        want = min(CHUNK, total - len(data))
+        part = transport.transmit(apdu.read_binary(len(data), want))
+        if not part.ok or not part.data:
+            raise MalformedCardData(f"READ BINARY {fid.hex()} @{len(data)}: {part.sw:04X}")
+        data.extend(part.data[:want])
+    return bytes(data)
+
+
+@dataclass(frozen=True)
+class FaceImage:
+    data: bytes
+    kind: str  # "jpeg" | "jpeg2000"
+
+
+def face_image(dg2: bytes) -> FaceImage:
+    """The first face image in DG2 (ISO/IEC 19794-5 record inside the biometric template)."""
+    for item in tlv.walk(dg2):
+        if item.tag == 0x5F2E:
+            return _iso19794_5(item.value)
+        if item.tag == 0x7F2E:  # ISO 39794-5 (newer chips): locate the image by its signature
+            return _by_signature(item.value)
+    raise MalformedCardData("DG2 has no biometric data block")
+
+
+def _iso19794_5(block: bytes) -> FaceImage:
+    if len(block) < 14 or block[:4] != b"FAC\x00":
+        raise MalformedCardData("DG2 biometric block is not an ISO 19794-5 face record")
+    pos = 14
+    if pos + 20 > len(block):
+        raise MalformedCardData("face record header truncated")
+    record_len = int.from_bytes(block[pos : pos + 4], "big")
+    points = int.from_bytes(block[pos + 4 : pos + 6], "big")
+    image_info = pos + 20 + 8 * points
+    image_start = image_info + 12
+    image_end = pos + record_len
+    if image_start > len(block) or image_end > len(block) or image_end <= image_start:
+        raise MalformedCardData("face record lengths do not fit the data")
+    kind = {0: "jpeg", 1: "jpeg2000"}.get(block[image_info + 1])
+    if kind is None:
+        raise MalformedCardData(f"face image data type {block[image_info + 1]} unknown")
+    return FaceImage(block[image_start:image_end], kind)
+
+
+def _by_signature(block: bytes) -> FaceImage:
+    for magic, kind in (
+        (b"\xff\xd8\xff", "jpeg"),
+        (b"\x00\x00\x00\x0cjP  ", "jpeg2000"),
+        (b"\xff\x4f\xff\x51", "jpeg2000"),
+    ):
+        at = block.find(magic)
+        if at >= 0:
+            return FaceImage(block[at:], kind)
+    raise MalformedCardData("no JPEG or JPEG 2000 image in DG2")
+
+
+def to_jpeg(image: FaceImage) -> bytes:
+    """A JPEG the face check can decode (JPEG 2000 is transcoded; JPEG kept as is)."""
+    try:
+        with Image.open(io.BytesIO(image.data)) as img:
+            img.load()
+            if image.kind == "jpeg" and img.format == "JPEG":
+                return image.data
+            out = io.BytesIO()
+            img.convert("RGB").save(out, "JPEG", quality=95)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise MalformedCardData(f"DG2 image does not decode: {exc}") from exc
+
+
+def open_with_keys(transport: Transport, keys: Sequence[BacKey]) -> bac.SecureTransport:
+    """BAC with each key in turn; the first the chip accepts wins."""
+    if not keys:
+        raise BacKeyNeeded("eMRTD application selected; no MRZ data supplied")
+    last: AccessDenied | None = None
+    for key in keys:
+        try:
+            return bac.establish(transport, key)
+        except AccessDenied as exc:
+            last = exc
+    assert last is not None
+    raise AccessDenied(f"{len(keys)} key(s) refused; last: {last.detail}")
+
+
+def read_document(
+    transport: Transport,
+    keys: Sequence[BacKey],
+    *,
+    card_uid: str | None = None,
+    csca: Sequence[x509.Certificate] = (),
+) -> IdentityDocument:
+    """Read an eMRTD whose application is already selected (see `probe`)."""
+    sm = open_with_keys(transport, keys)
+    ef_com = read_file(sm, EF_COM)
+    dg1 = read_file(sm, DG_FIDS[1])
+    if dg1 is None:
+        raise MalformedCardData("chip has no DG1")
+    dg2 = read_file(sm, DG_FIDS[2])
+    ef_sod = read_file(sm, EF_SOD)
+    mrz_obj = tlv.parse_one(dg1)[0]
+    if mrz_obj.tag != 0x61:
+        raise MalformedCardData(f"DG1 tag {mrz_obj.tag:X}")
+    mrz = parse_mrz(mrz_obj.find(0x5F1F).value.decode("ascii", "replace"))
+    photo, photo_kind = None, ""
+    if dg2 is not None:
+        image = face_image(dg2)
+        photo, photo_kind = to_jpeg(image), image.kind
+    groups = {1: dg1} | ({2: dg2} if dg2 is not None else {})
+    pa = passive_authentication(ef_sod, groups, csca)
+    doc_type = DocumentType.PASSPORT if mrz.document_code.startswith("P") else DocumentType.EMRTD_ID
+    raw = {"dg1": dg1.hex()}
+    if ef_com is not None:
+        raw["ef_com"] = ef_com.hex()
+    if ef_sod is not None:
+        raw["ef_sod"] = ef_sod.hex()
+    if dg2 is not None:
+        raw["dg2_sha256"] = hashlib.sha256(dg2).hexdigest()
+    return IdentityDocument(
+        doc_type=doc_type,
+        number=mrz.document_number,
+        name=" ".join(p for p in (mrz.surname, mrz.given_names) if p),
+        reading_method=ReadingMethod.PCSC_EMRTD_BAC,
+        sex=mrz.sex,
+        birth_date=mrz_date(mrz.birth_yymmdd, future=False),
+        nationality=mrz.nationality,
+        valid_until=mrz_date(mrz.expiry_yymmdd, future=True),
+        photo=photo,
+        card_uid=card_uid,
+        passive_auth=pa.status,
+        extra={
+            "issuer": mrz.issuer,
+            "document_code": mrz.document_code,
+            "surname": mrz.surname,
+            "given_names": mrz.given_names,
+            "mrz_check_digits": "ok" if mrz.check_digits_ok else "bad",
+            "passive_auth_detail": pa.detail,
+            "csca": pa.csca,
+            "photo_format": photo_kind,
+        },
+        raw=raw,
+    )

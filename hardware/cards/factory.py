@@ -1,0 +1,65 @@
+"""Open the card reader a station's configuration names.
+
+kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIRTH,EXPIRY",
+               a fixed BAC key, mostly for the command line), `csca` (comma-separated paths
+               of CSCA certificates, PEM or DER; enables signer-chain checks),
+               `exchange_timeout` (seconds, default 5).
+kind "gat467": options `port` (required, e.g. /dev/ttyUSB0), `baud` (default 115200),
+               `wlt_decoder` (path of the vendor's WLT photo library), `wlt_code`.
+kind "sim":    the simulated queue reader of the demo and the rehearsal.
+Manual entry is not a reader: see `hardware.cards.manual`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from cryptography import x509
+
+from hardware.cards.document import CardReader
+from hardware.cards.gat467 import Gat467Reader
+from hardware.cards.mrz import BacKey
+from hardware.cards.pcsc import PcscCardReader
+from hardware.cards.wlt import WltDecoder
+
+KINDS = ("pcsc", "gat467", "sim")
+
+
+def load_certificates(paths: str) -> list[x509.Certificate]:
+    certs: list[x509.Certificate] = []
+    for item in filter(None, (p.strip() for p in paths.split(","))):
+        data = Path(item).read_bytes()
+        if b"-----BEGIN" in data:
+            certs.extend(x509.load_pem_x509_certificates(data))
+        else:
+            certs.append(x509.load_der_x509_certificate(data))
+    return certs
+
+
+def open_reader(kind: str, options: Mapping[str, str]) -> CardReader:
+    """A reader ready for `read(timeout)`. ValueError for a bad configuration."""
+    if kind == "pcsc":
+        fixed = [BacKey.parse(options["mrz"])] if options.get("mrz") else []
+        return PcscCardReader(
+            options.get("reader", ""),
+            bac_keys=(lambda: fixed) if fixed else None,
+            csca=load_certificates(options.get("csca", "")),
+            exchange_timeout=float(options.get("exchange_timeout", "5")),
+        )
+    if kind == "gat467":
+        if not options.get("port"):
+            raise ValueError("gat467 reader needs a `port` (e.g. /dev/ttyUSB0)")
+        decoder = None
+        if options.get("wlt_decoder"):
+            decoder = WltDecoder(options["wlt_decoder"], code=int(options.get("wlt_code", "602")))
+        return Gat467Reader(
+            options["port"], int(options.get("baud", "115200")), wlt_decoder=decoder
+        )
+    if kind == "sim":
+        from hardware.sim.card_queue import QueueCardReader
+
+        return QueueCardReader()
+    if kind == "manual":
+        raise ValueError("manual entry is not a reader: use hardware.cards.manual")
+    raise ValueError(f"unknown card reader kind {kind!r}; expected one of {', '.join(KINDS)}")
