@@ -8,34 +8,19 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import click
 
 from examkiosk import __version__
-from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default, lang
-from examkiosk.core.errors import localized
+from examkiosk.app.cli_options import (
+    DATA_DIR,
+    PASSPHRASE_FILE,
+    KioskGroup,
+    data_dir_or_default,
+)
 from examkiosk.store.layout import DataDir
 
 log = logging.getLogger("examkiosk")
-
-
-class KioskGroup(click.Group):
-    """Turns errors a person can act on into their message and exit status 2, not a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except click.exceptions.Exit:
-            raise
-        except (click.ClickException, click.Abort):
-            raise
-        except Exception as exc:
-            if not hasattr(exc, "zh"):
-                raise
-            log.debug("user-facing error", exc_info=True)
-            click.echo(localized(exc, lang()), err=True)
-            sys.exit(2)
 
 
 @click.group(cls=KioskGroup, invoke_without_command=True)

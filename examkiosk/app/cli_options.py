@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
+from examkiosk.core.errors import localized
 from examkiosk.store.layout import default_data_dir
 
 DATA_DIR = click.option(
@@ -29,3 +33,21 @@ def lang() -> str:
 
 def data_dir_or_default(value: Path | None) -> Path:
     return value if value is not None else default_data_dir()
+
+
+class KioskGroup(click.Group):
+    """Turns errors a person can act on into their message and exit status 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.Exit:
+            raise
+        except (click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            if not hasattr(exc, "zh"):
+                raise
+            logging.getLogger("examkiosk").debug("user-facing error", exc_info=True)
+            click.echo(localized(exc, lang()), err=True)
+            sys.exit(2)

@@ -83,7 +83,13 @@ def build_demo_venue(
             "duration_minutes": 120,
         },
         "duration_minutes": 120,
-        "settings": {"show_score": False, "outage_policy": "pause", "pause_limit_minutes": 30},
+        "settings": {
+            "show_score": False,
+            "outage_policy": "pause",
+            "pause_limit_minutes": 30,
+            # The key seat resume codes are derived from (docs/exam.md); per package.
+            "resume_secret": secrets.token_hex(32),
+        },
         "roster": roster,
         "paper": demo_content.paper(items),
     }

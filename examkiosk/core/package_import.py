@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from examkiosk.core.errors import KioskError, Refused
 from examkiosk.core.station import Station
-from sync.package import PackageMeta, open_package
+from sync.package import PackageMeta, open_package, paper_is_sealed, unseal_paper
 
 Progress = Callable[[int, int, str], None]
 
@@ -67,8 +67,8 @@ def _roster_rows(content: Mapping[str, Any], sitting_id: str) -> list[tuple[Any,
     return rows
 
 
-def _item_rows(content: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-    paper = _require(content.get("paper"), dict, "paper")
+def _item_rows(paper: Any) -> list[tuple[Any, ...]]:
+    _require(paper, dict, "paper")
     rows = []
     position = 0
     for section in _require(paper.get("sections"), list, "paper.sections"):
@@ -84,6 +84,11 @@ def _item_rows(content: Mapping[str, Any]) -> list[tuple[Any, ...]]:
                 )
             )
     return rows
+
+
+def _section_outline(paper: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Sections without their items: titles and rules (e.g. lock_on_leave) for the seat."""
+    return [{k: v for k, v in s.items() if k != "items"} for s in paper.get("sections", [])]
 
 
 def import_package(
@@ -114,7 +119,10 @@ def import_package(
         )
     try:
         candidates = _roster_rows(content, meta.sitting_id)
-        items = _item_rows(content)
+        # A sealed paper stays sealed in the store until its password is released at the
+        # start of the exam (release_paper); the roster is usable at the door before that.
+        sealed = paper_is_sealed(content)
+        items = [] if sealed else _item_rows(content.get("paper"))
     except (KeyError, TypeError, ValueError) as exc:
         raise KioskError(
             "考试包内容格式不正确，无法导入。请联系省考试中心重新下发。",
@@ -158,6 +166,10 @@ def import_package(
             items,
         )
         exam = {k: v for k, v in content.items() if k not in ("roster", "paper")}
+        if sealed:
+            exam["sealed_paper"] = content["paper"]
+        else:
+            exam["sections"] = _section_outline(content["paper"])
         conn.execute(
             "INSERT INTO packages (exam_id, version, sitting_id, venue_id, meta_json, "
             "content_json, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?) "
@@ -183,6 +195,7 @@ def import_package(
                 "sitting_id": meta.sitting_id,
                 "candidates": len(candidates),
                 "items": len(items),
+                "paper_sealed": sealed,
                 "faces_encoded": sum(1 for v in encodings.values() if v),
             },
         )
@@ -199,3 +212,51 @@ def current_exam(station: Station) -> dict[str, Any]:
     """The imported package's exam settings (title, duration, sitting...); {} if none."""
     rows = station.store.query("SELECT content_json FROM packages ORDER BY version DESC LIMIT 1")
     return dict(json.loads(rows[0][0])) if rows else {}
+
+
+def paper_sealed(station: Station) -> bool:
+    return "sealed_paper" in current_exam(station)
+
+
+def release_paper(station: Station, password: str, *, invigilator: str) -> int:
+    """Open the sealed paper with the password released at exam start; returns its items.
+
+    Raises WrongPassphrase (nothing changes) for a wrong password; Refused if no sealed
+    paper is waiting.
+    """
+    rows = station.store.query(
+        "SELECT exam_id, content_json FROM packages ORDER BY version DESC LIMIT 1"
+    )
+    exam = json.loads(rows[0][1]) if rows else {}
+    if "sealed_paper" not in exam:
+        raise Refused(
+            "没有待启封的试卷：试卷已启封或考试包未加密试卷。",
+            "No sealed paper is waiting: it is already open or the package did not seal it.",
+        )
+    paper = unseal_paper({"paper": exam.pop("sealed_paper")}, password)
+    try:
+        items = _item_rows(paper)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise KioskError(
+            "试卷内容格式不正确，无法启封。请联系省考试中心。",
+            "The paper's content is malformed and cannot be opened. Call the exam centre.",
+            detail=repr(exc),
+        ) from exc
+    exam["sections"] = _section_outline(paper)
+    with station.store.transaction() as conn:
+        conn.execute("DELETE FROM items")
+        conn.executemany(
+            "INSERT INTO items (item_id, section_id, position, kind, body_json) "
+            "VALUES (?, ?, ?, ?, ?)",
+            items,
+        )
+        conn.execute(
+            "UPDATE packages SET content_json = ? WHERE exam_id = ?",
+            (json.dumps(exam, ensure_ascii=False, sort_keys=True), rows[0][0]),
+        )
+        station.record(
+            conn,
+            "paper.released",
+            {"exam_id": rows[0][0], "items": len(items), "invigilator": invigilator},
+        )
+    return len(items)

@@ -99,7 +99,8 @@ class Item:
         valid = {o.key for o in self.options}
         if not set(chosen) <= valid:
             raise PaperError(
-                "答案不是该题的选项。", "The answer is not one of the item's options.",
+                "答案不是该题的选项。",
+                "The answer is not one of the item's options.",
                 detail=f"{self.item_id}: {chosen}",
             )
         if len(chosen) > 1 and not self.multiple:
