@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from examkiosk import __version__
+from examkiosk.app import cli_bundle, cli_cards, cli_exam, cli_face, cli_sync
 from examkiosk.app.cli_options import (
     DATA_DIR,
     PASSPHRASE_FILE,
@@ -182,25 +183,13 @@ def rehearse(data_dir: Path | None, candidates: int, faces_dir: Path | None, as_
     sys.exit(0 if result.ok else 1)
 
 
-def _attach_optional_groups() -> None:
-    """Command groups that live beside their drivers (cards, face, camera, exam, sync)."""
-    import importlib
-
-    for module, names in (
-        ("examkiosk.app.cli_cards", ("cards",)),
-        ("examkiosk.app.cli_face", ("face", "camera")),
-        ("examkiosk.app.cli_exam", ("exam",)),
-        ("examkiosk.app.cli_bundle", ("bundle",)),
-        ("examkiosk.app.cli_sync", ("sync",)),
-    ):
-        try:
-            loaded = importlib.import_module(module)
-        except ImportError as exc:
-            if exc.name != module:
-                raise
-            continue
-        for name in names:
-            main.add_command(getattr(loaded, name))
-
-
-_attach_optional_groups()
+# Command groups that live beside their drivers and features.
+for group in (
+    cli_bundle.bundle,
+    cli_cards.cards,
+    cli_exam.exam,
+    cli_face.face,
+    cli_face.camera,
+    cli_sync.sync,
+):
+    main.add_command(group)

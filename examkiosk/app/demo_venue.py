@@ -120,17 +120,23 @@ def build_demo_venue(
 def _write_camera_videos(
     layout: DataDir, roster: list[dict[str, object]], faces: list[demo_content.FacePhotos]
 ) -> None:
-    """One short video per candidate with a photo: what the simulated door camera shows."""
+    """One short clip per candidate with a photo: what the simulated door camera shows,
+    with sensor noise and a blink, so the liveness check sees a living face."""
     if not faces:
         return
+    from hardware.face import face_available
     from hardware.sim.video import write_video
 
     folder = layout.sim / "camera"
     folder.mkdir(parents=True, exist_ok=True)
     for entry, photos in zip(roster, faces, strict=False):
-        write_video(
-            [photos.live], folder / f"{entry['candidate_id']}.avi", fps=5, seconds_per_image=1.0
-        )
+        out = folder / f"{entry['candidate_id']}.avi"
+        if face_available():
+            from hardware.sim.blink import blink_video
+
+            blink_video(photos.live, out, fps=10, seconds=2.0)
+        else:  # without the face library the check is recorded as unavailable anyway
+            write_video([photos.live], out, fps=10, seconds_per_image=2.0)
 
 
 def camera_video(data_dir: Path, candidate_id: str) -> Path | None:

@@ -84,20 +84,23 @@ def _document(entry: dict[str, Any]) -> IdentityDocument:
     )
 
 
-def _grab(video: Path | None) -> tuple[Any, bytes | None]:
+LIVENESS_FRAMES = 20  # about two seconds of camera at 10 frames per second
+
+
+def _grab(video: Path | None) -> tuple[Any, bytes | None, list[Any]]:
+    """The camera's view of the candidate: a still for the face check and the snapshot, and
+    the frame sequence around it for the blink check."""
     if video is None:
-        return None, None
+        return None, None, []
     import cv2
 
     from hardware.camera import open_camera
 
-    camera = open_camera(str(video))
-    try:
-        frame = camera.grab(timeout=5.0)
-    finally:
-        camera.close()
-    ok, jpeg = cv2.imencode(".jpg", frame.image, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    return frame.image, (jpeg.tobytes() if ok else None)
+    with open_camera(str(video)) as camera:
+        frames = camera.grab_sequence(LIVENESS_FRAMES, timeout=5.0)
+    still = frames[len(frames) // 2].image
+    ok, jpeg = cv2.imencode(".jpg", still, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    return still, (jpeg.tobytes() if ok else None), frames
 
 
 def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, Any]:
@@ -105,14 +108,18 @@ def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, A
     reader = QueueCardReader()
     counts: dict[str, int] = {"admitted": 0}
     faces: dict[str, int] = {}
+    liveness: dict[str, int] = {}
     for i, entry in enumerate(venue.roster, start=1):
         reader.present(_document(entry))  # the candidate taps the card
         document = reader.read(timeout=1.0)
         assert document is not None
-        frame, jpeg = _grab(camera_video(venue.data_dir, str(entry["candidate_id"])))
-        assessment = desk.assess(document, frame, jpeg)
+        frame, jpeg, sequence = _grab(camera_video(venue.data_dir, str(entry["candidate_id"])))
+        assessment = desk.assess(document, frame, jpeg, sequence)
         for check in assessment.face.checks:
             faces[check.decision] = faces.get(check.decision, 0) + 1
+        if assessment.face.liveness:
+            key = assessment.face.liveness.decision
+            liveness[key] = liveness.get(key, 0) + 1
         desk.decide(
             assessment,
             admit=True,
@@ -125,7 +132,7 @@ def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, A
             f"{assessment.recommendation}"
         )
     reader.close()
-    return {**counts, "face": faces}
+    return {**counts, "face": faces, "liveness": liveness}
 
 
 def _stage_exam(venue: DemoVenue, say: Say, seed: int = 11) -> dict[str, Any]:

@@ -8,6 +8,7 @@ check-in row, the snapshot and their outbox events commit together or not at all
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +17,7 @@ from examkiosk.core.errors import Refused
 from examkiosk.core.face_check import FaceResult, FaceService
 from examkiosk.core.roster import Candidate
 from examkiosk.core.station import Station
-from hardware.cards.document import IdentityDocument, ReadingMethod
+from hardware.cards.document import IdentityDocument, PassiveAuth, ReadingMethod
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,22 @@ class Assessment:
         return self.document.reading_method == ReadingMethod.MANUAL
 
 
-def _recommend(face: FaceResult, manual: bool) -> str:
+def _recommend(face: FaceResult, document: IdentityDocument) -> str:
+    """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass."""
     decisions = {c.decision for c in face.checks}
-    if face.suspects or "no_match" in decisions:
+    liveness = face.liveness.decision if face.liveness else None
+    if (
+        face.suspects
+        or "no_match" in decisions
+        or liveness == "not_live"
+        or document.passive_auth == PassiveAuth.FAILED
+    ):
         return "refuse"
-    if manual or decisions != {"match"}:
+    if (
+        document.reading_method == ReadingMethod.MANUAL
+        or decisions != {"match"}
+        or liveness in ("unsure", "unavailable")
+    ):
         return "review"
     return "admit"
 
@@ -62,8 +74,16 @@ class CheckInDesk:
         return candidate
 
     def assess(
-        self, document: IdentityDocument, frame: Any | None, snapshot_jpeg: bytes | None
+        self,
+        document: IdentityDocument,
+        frame: Any | None,
+        snapshot_jpeg: bytes | None,
+        sequence: Sequence[Any] = (),
     ) -> Assessment:
+        """What the station recommends for this document and live picture.
+
+        `sequence` (camera frames over about 2 s) adds the blink liveness check.
+        """
         candidate = self.identify(document)
         encoding = self.station.store.query(
             "SELECT face_encoding FROM candidates WHERE candidate_id = ?",
@@ -74,9 +94,9 @@ class CheckInDesk:
             candidate_id=candidate.candidate_id,
             roster_encoding=bytes(encoding) if encoding else None,
             chip_photo=document.photo,
+            sequence=sequence,
         )
-        manual = document.reading_method == ReadingMethod.MANUAL
-        return Assessment(candidate, document, face, _recommend(face, manual), snapshot_jpeg)
+        return Assessment(candidate, document, face, _recommend(face, document), snapshot_jpeg)
 
     def decide(
         self, assessment: Assessment, *, admit: bool, invigilator: str, reason: str = ""
@@ -142,6 +162,9 @@ class CheckInDesk:
                         for c in assessment.face.checks
                     ],
                     "suspects": [cid for cid, _ in assessment.face.suspects],
+                    "liveness": assessment.face.liveness.decision
+                    if assessment.face.liveness
+                    else "not_checked",
                     "invigilator": invigilator.strip(),
                     "reason": reason,
                     "snapshot_seq": snapshot_seq,

@@ -8,7 +8,7 @@ is recorded, and the invigilator compares the photo by eye).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,9 +26,17 @@ class FaceCheck:
 
 
 @dataclass(frozen=True)
+class LivenessCheck:
+    decision: str  # "live" | "not_live" | "unsure" | "unavailable"
+    message_zh: str
+    message_en: str
+
+
+@dataclass(frozen=True)
 class FaceResult:
     checks: tuple[FaceCheck, ...]
     suspects: tuple[tuple[str, float], ...]  # other candidates the live face matches (id, distance)
+    liveness: LivenessCheck | None = None  # None: no frame sequence was given
 
     @property
     def available(self) -> bool:
@@ -86,7 +94,10 @@ class FaceService:
         candidate_id: str,
         roster_encoding: bytes | None,
         chip_photo: bytes | None,
+        sequence: Sequence[Any] = (),
     ) -> FaceResult:
+        """Verify `frame` against the references; with `sequence` (about 2 s of camera
+        frames that include `frame`), also check for a blink, so a photo held up fails."""
         if self.engine is None:
             return FaceResult(
                 (
@@ -109,6 +120,14 @@ class FaceService:
             )
         from hardware.face import FaceEncoding
 
+        liveness = None
+        if sequence:
+            result = self.engine.liveness(sequence)
+            liveness = LivenessCheck(
+                str(getattr(result.decision, "value", result.decision)),
+                result.message_zh,
+                result.message_en,
+            )
         references: dict[str, Any] = {}
         missing: list[FaceCheck] = []
         if roster_encoding:
@@ -135,7 +154,7 @@ class FaceService:
                     )
                 )
         if not references:
-            return FaceResult(tuple(missing), ())
+            return FaceResult(tuple(missing), (), liveness)
         verdicts = self.engine.verify_references(frame, references)
         checks = [
             FaceCheck(
@@ -149,9 +168,19 @@ class FaceService:
             for v in verdicts
         ]
         suspects: list[tuple[str, float]] = []
-        probe = next((v.probe_encoding for v in verdicts if v.probe_encoding is not None), None)
+        # A probe that failed a quality gate is not searched: a blurred face "matching"
+        # someone else would raise a false impostor alarm.
+        probe = next(
+            (
+                v.probe_encoding
+                for v in verdicts
+                if v.probe_encoding is not None
+                and str(getattr(v.decision, "value", v.decision)) != "bad_quality"
+            ),
+            None,
+        )
         if probe is not None and self._gallery is not None:
             for match in self.engine.search(probe, self._gallery, top=3):
                 if match.candidate_id != candidate_id and match.decision == "match":
                     suspects.append((match.candidate_id, float(match.distance)))
-        return FaceResult(tuple(checks + missing), tuple(suspects))
+        return FaceResult(tuple(checks + missing), tuple(suspects), liveness)

@@ -10,6 +10,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
 from examkiosk.core.checkin import CheckInDesk
@@ -161,7 +162,12 @@ def run_kiosk(
     )
     devices = demo_devices(data_dir) if simulated else real_devices()
     window = build_window(station, ops, devices, PassphraseGuard(layout.keyslots, ops, demo), mode)
-    window.show()
+    if simulated:
+        window.show()  # the demo runs in a window on the developer's desktop
+    else:
+        # A real station is a kiosk: full screen, no title bar or window buttons.
+        window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        window.showFullScreen()
     code = app.exec()
     window.shutdown()
     ops.shutdown()

@@ -134,6 +134,7 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(central)
         self.setWindowTitle("ExamKiosk")
         self.mode = ""
+        self._close_granted = False
         self.set_mode(
             mode if mode in MODES else (identity.mode if identity.mode in MODES else "door")
         )
@@ -182,6 +183,20 @@ class KioskWindow(QMainWindow):
         for widget in self.screens.values():
             _call(widget, "stop")
 
+    @property
+    def exam_running(self) -> bool:
+        return any(bool(getattr(w, "exam_running", False)) for w in self.screens.values())
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        # A candidate mid-exam must not be able to close the kiosk: only an invigilator
+        # (the guard) can. What Qt cannot block on the OS is listed in docs/exam.md.
+        if self.exam_running and not self._close_granted:
+            event.ignore()
+            self.guard.request(self, ("关闭考试窗口", "Close the exam window"), self._close_now)
+            return
         self.shutdown()
         super().closeEvent(event)
+
+    def _close_now(self) -> None:
+        self._close_granted = True
+        self.close()

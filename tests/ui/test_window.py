@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from examkiosk.core.station import Station
@@ -95,3 +95,40 @@ def test_leaving_the_door_stops_its_devices(window: KioskWindow) -> None:
     assert not door.camera._timer.isActive()
     window.set_mode("door")
     assert door.camera._timer.isActive()
+
+
+class _SittingScreen(QWidget):
+    """A seat screen stand-in with a candidate mid-exam."""
+
+    exam_running = True
+
+
+class _RecordingGuard:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.grant: object = None
+
+    def request(self, parent: QWidget, what: tuple[str, str], granted: object) -> None:
+        self.asked.append(what)
+        self.grant = granted
+
+
+def test_a_candidate_mid_exam_cannot_close_the_window(qtbot: QtBot, station: Station) -> None:
+    guard = _RecordingGuard()
+    window = KioskWindow(station.identity, {"door": _SittingScreen}, guard, "door")
+    qtbot.addWidget(window)
+    window.show()
+    window.close()
+    assert window.isVisible()
+    assert guard.asked == [("关闭考试窗口", "Close the exam window")]
+    guard.grant()  # the invigilator's passphrase was right
+    assert not window.isVisible()
+
+
+def test_the_window_closes_freely_when_no_exam_is_running(qtbot: QtBot, station: Station) -> None:
+    guard = _RecordingGuard()
+    window = KioskWindow(station.identity, {"door": QWidget}, guard, "door")
+    qtbot.addWidget(window)
+    window.show()
+    window.close()
+    assert not window.isVisible() and guard.asked == []

@@ -28,7 +28,7 @@ class CameraFeed:
 
     def __init__(self, source: str | None = None, opener: Opener | None = None) -> None:
         self._open = opener or _open_camera
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._camera: Any = None
         self._source: str | None = source
 
@@ -60,6 +60,18 @@ class CameraFeed:
                 self._close_locked()
                 self._camera = self._open(self._source)
                 return self._camera.grab(timeout)
+
+    def grab_sequence(self, count: int, timeout: float) -> list[Any]:
+        """`count` successive frames (about 2 s for the blink check); the live view waits
+        meanwhile, so no frame of the sequence goes to it instead."""
+        with self._lock:
+            frames = []
+            for _ in range(count):
+                frame = self.grab(timeout)  # the lock is re-entrant
+                if frame is None:
+                    break
+                frames.append(frame)
+            return frames
 
     def close(self) -> None:
         with self._lock:

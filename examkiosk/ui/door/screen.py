@@ -7,7 +7,7 @@ the invigilator's admit/refuse goes to `CheckInDesk.decide`, and the list refres
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,11 +41,18 @@ class SimulatedDoor:
     video_for: Callable[[str], Path | None]
 
 
+LIVENESS_FRAMES = 20  # about two seconds of camera for the blink check
+
+
 def prepare(
-    desk: CheckInDesk, document: IdentityDocument, image: Any, jpeg: bytes | None
+    desk: CheckInDesk,
+    document: IdentityDocument,
+    image: Any,
+    jpeg: bytes | None,
+    sequence: Sequence[Any] = (),
 ) -> Prepared:
     """Assess and load what the verdict panel shows (runs on the database thread)."""
-    assessment = desk.assess(document, image, jpeg)
+    assessment = desk.assess(document, image, jpeg, sequence)
     store = desk.station.store
     suspects = []
     for candidate_id, _distance in assessment.face.suspects:
@@ -198,21 +205,20 @@ class DoorScreen(QWidget):
             "已读取证件，正在比对人脸……", "Card read; comparing the face…", theme.NEUTRAL
         )
 
-        def grab(job: Job) -> tuple[Any, bytes | None]:
+        def grab(job: Job) -> tuple[Any, bytes | None, list[Any]]:
             try:
-                frame = self.feed.grab(2.0)
-            except (
-                Exception
-            ):  # no picture: the check goes on and records the face check as unavailable
-                return None, None
-            if frame is None:
-                return None, None
-            return frame.image, encode_jpeg(frame.image)
+                frames = self.feed.grab_sequence(LIVENESS_FRAMES, 2.0)
+            except Exception:  # no picture: the face check is recorded as unavailable
+                return None, None, []
+            if not frames:
+                return None, None, []
+            still = frames[len(frames) // 2].image
+            return still, encode_jpeg(still), frames
 
-        def assess(captured: tuple[Any, bytes | None]) -> None:
-            image, jpeg = captured
+        def assess(captured: tuple[Any, bytes | None, list[Any]]) -> None:
+            image, jpeg, sequence = captured
             self.ops.run(
-                lambda job: prepare(desk, document, image, jpeg),
+                lambda job: prepare(desk, document, image, jpeg, sequence),
                 self._assessed,
                 self._assess_failed,
             )

@@ -34,7 +34,16 @@ DECISION = {
 BANNER = {
     "admit": ("建议放行：人脸与照片一致", "Admit: the face matches the photo"),
     "review": ("请人工核对照片后决定", "Compare the photo by eye, then decide"),
-    "refuse": ("不建议放行：人脸与照片不符", "Do not admit: the face does not match"),
+    "refuse": (
+        "不建议放行：人脸、活体或证件核验未通过（见下方）",
+        "Do not admit: the face, liveness or document check failed (see below)",
+    ),
+}
+LIVENESS = {
+    "live": ("通过（检测到眨眼）", "passed (blink seen)", theme.ADMIT),
+    "not_live": ("未通过", "failed", theme.REFUSE),
+    "unsure": ("不确定", "unsure", theme.REVIEW),
+    "unavailable": ("不可用", "unavailable", theme.NEUTRAL),
 }
 
 
@@ -208,6 +217,29 @@ class VerdictPanel(QWidget):
             lines.append(
                 f"<p><b>{html.escape(tr(ref_zh, ref_en))}{tr('：', ': ')}</b>"
                 f"<b style='color:{colour}'>{html.escape(tr(dec_zh, dec_en))}</b>{html.escape(similarity)}"
+                f"<br><span style='color:#5b6776'>{html.escape(message)}</span></p>"
+            )
+        if p.assessment.document.passive_auth.value == "failed":
+            lines.append(
+                f"<p style='color:{theme.REFUSE}'><b>"
+                + html.escape(
+                    tr(
+                        "证件芯片数据校验失败：芯片内容可能被篡改，请交主考处理。",
+                        "The chip's data failed its signature check: it may be altered. "
+                        "Call the chief invigilator.",
+                    )
+                )
+                + "</b></p>"
+            )
+        live = p.assessment.face.liveness
+        if live is not None:
+            dec_zh, dec_en, colour = LIVENESS.get(
+                live.decision, (live.decision, live.decision, theme.NEUTRAL)
+            )
+            message = live.message_en if language() == "en" else live.message_zh
+            lines.append(
+                f"<p><b>{html.escape(tr('活体检测：', 'Liveness: '))}</b>"
+                f"<b style='color:{colour}'>{html.escape(tr(dec_zh, dec_en))}</b>"
                 f"<br><span style='color:#5b6776'>{html.escape(message)}</span></p>"
             )
         for name, ticket in p.suspects:
