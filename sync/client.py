@@ -29,6 +29,7 @@ import requests
 from sync.crypto import KeyPair
 from sync.errors import SyncError
 from sync.events import GENESIS_HASH, Event, canonical_json
+from sync.snapshot_upload import DEFAULT_CHUNK_BYTES, SnapshotSource, SnapshotUploader
 
 # (after_seq, limit) -> the outbox's events with seq > after_seq, ascending, at most `limit`.
 ReadEvents = Callable[[int, int], Sequence[Event]]
@@ -88,6 +89,13 @@ class PassResult:
     local_seq: int
     error: str = ""
     error_zh: str = ""
+    # Snapshots go after the events and never make the pass fail: a problem with them is
+    # reported here and they are retried on the next pass.
+    snapshots_uploaded: int = 0
+    snapshot_bytes: int = 0
+    snapshots_pending: bool = False
+    snapshot_error: str = ""
+    snapshot_error_zh: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -105,6 +113,8 @@ class SyncStatus:
     local_seq: int = 0
     backlog_events: int = 0
     backlog_bytes: int = 0
+    backlog_snapshots: int = 0
+    backlog_snapshot_bytes: int = 0
     diverged: bool = False
     last_error: str = ""
     last_error_zh: str = ""
@@ -166,6 +176,8 @@ class SyncClient:
         backoff_cap: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
+        snapshots: SnapshotSource | None = None,
+        snapshot_chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.station_id = station_id
@@ -186,11 +198,32 @@ class SyncClient:
         self.session.trust_env = False
         self.session.verify = str(ca_file) if ca_file else True
         self.session.headers["User-Agent"] = f"examkiosk-station/{station_id}"
+        self.snapshots = (
+            SnapshotUploader(
+                lambda method, path, body, ctype: self._request(
+                    method, path, body=body, content_type=ctype
+                ),
+                station_id,
+                keys,
+                snapshots,
+                chunk_bytes=snapshot_chunk_bytes,
+            )
+            if snapshots is not None
+            else None
+        )
 
     # -- HTTP with retries ----------------------------------------------------------------
 
-    def _request(self, method: str, path: str, *, body: bytes | None = None, key: str = "") -> Any:
-        headers = {"Content-Type": "application/json"} if body is not None else {}
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        key: str = "",
+        content_type: str = "application/json",
+    ) -> Any:
+        headers = {"Content-Type": content_type} if body is not None else {}
         if key:
             headers["Idempotency-Key"] = key
         last_problem = ""
@@ -294,7 +327,7 @@ class SyncClient:
                 break
         return events[:cut]
 
-    def _diverged(self, ack: Ack) -> bool:
+    def diverged_from(self, ack: Ack) -> bool:
         """Whether the centre's history at its acked seq is not this station's."""
         if ack.acked_seq == 0:
             return False
@@ -302,36 +335,66 @@ class SyncClient:
         return not mine or mine[0].seq != ack.acked_seq or mine[0].hash != ack.last_hash
 
     def sync_once(self, cancelled: Callable[[], bool] | None = None) -> PassResult:
-        """Push everything the centre does not hold yet. Never raises for network trouble."""
+        """Push everything the centre does not hold yet, events first, then snapshots.
+
+        Never raises for network trouble. Snapshots are uploaded only while no event waits:
+        an event recorded during a snapshot upload is pushed before the next chunk.
+        """
         totals = {"batches": 0, "sent_events": 0, "accepted": 0, "duplicates": 0,
-                  "quarantined": 0, "refused": 0}  # fmt: skip
+                  "quarantined": 0, "refused": 0, "snapshots": 0, "snapshot_bytes": 0}  # fmt: skip
+        stop = cancelled or (lambda: False)
         acked, diverged, local = 0, False, 0
+        snapshot_error: SyncError | None = None
+        more_snapshots = False
         try:
             ack = self.fetch_ack()
             acked = ack.acked_seq
             local = self.local_seq()
-            diverged = ack.rollback or self._diverged(ack)
+            diverged = ack.rollback or self.diverged_from(ack)
             after = acked
             if diverged:
                 # Show the centre where the histories part, so it can quarantine and flag;
                 # none of it is merged there.
                 after = max(0, min(acked, local) - self.batch_events)
-            while not (cancelled and cancelled()):
+            while not stop():
                 events = self._next_batch(after)
-                if not events:
+                if events:
+                    answer = self.push(events)
+                    totals["batches"] += 1
+                    totals["sent_events"] += len(events)
+                    for name in ("accepted", "duplicates", "quarantined", "refused"):
+                        totals[name] += int(answer.get(name, 0))
+                    acked = int(answer.get("acked_seq", acked))
+                    diverged = diverged or bool(answer.get("rollback", False))
+                    after = events[-1].seq
+                    continue
+                if self.snapshots is None or snapshot_error is not None:
                     break
-                answer = self.push(events)
-                totals["batches"] += 1
-                totals["sent_events"] += len(events)
-                for name in ("accepted", "duplicates", "quarantined", "refused"):
-                    totals[name] += int(answer.get(name, 0))
-                acked = int(answer.get("acked_seq", acked))
-                diverged = diverged or bool(answer.get("rollback", False))
-                after = events[-1].seq
+
+                def events_waiting(up_to: int = after) -> bool:
+                    return stop() or bool(self._read(up_to, 1))
+
+                try:
+                    run = self.snapshots.run(events_waiting)
+                except SyncError as exc:
+                    snapshot_error = exc
+                    more_snapshots = True
+                    break
+                totals["snapshots"] += run.uploaded
+                totals["snapshot_bytes"] += run.bytes_sent
+                more_snapshots = run.more
+                if not run.more:
+                    break
             local = max(local, after)
         except SyncError as exc:
             return self._result(totals, False, diverged, acked, local, exc)
-        return self._result(totals, True, diverged, acked, local, None)
+        result = self._result(totals, True, diverged, acked, local, None)
+        return replace(
+            result,
+            snapshots_pending=more_snapshots,
+            snapshot_error=str(snapshot_error) if snapshot_error else "",
+            snapshot_error_zh=snapshot_error.zh if snapshot_error else "",
+        )
 
     @staticmethod
     def _result(
@@ -356,6 +419,8 @@ class SyncClient:
             local_seq=local,
             error=str(error) if error else "",
             error_zh=error.zh if error else "",
+            snapshots_uploaded=totals["snapshots"],
+            snapshot_bytes=totals["snapshot_bytes"],
         )
 
     def backlog(self, acked_seq: int, *, limit: int = 200_000) -> tuple[int, int]:
@@ -370,6 +435,10 @@ class SyncClient:
             size += sum(len(canonical_json(e.to_dict())) for e in page)
             after = page[-1].seq
         return count, size
+
+    def snapshot_backlog(self) -> tuple[int, int]:
+        """(count, bytes) of snapshots the centre does not hold yet; (0, 0) without a source."""
+        return self.snapshots.source.backlog() if self.snapshots is not None else (0, 0)
 
     def close(self) -> None:
         self.session.close()
@@ -388,7 +457,10 @@ class SyncWorker:
         retry_cap: float = 300.0,
         on_status: Callable[[SyncStatus], None] | None = None,
         rng: random.Random | None = None,
+        initial: SyncStatus | None = None,
     ) -> None:
+        """`initial`: what the station knew before this worker (its persisted sync state),
+        shown until the first pass ends."""
         self.client = client
         self.interval = interval
         self.retry_base = retry_base
@@ -398,7 +470,7 @@ class SyncWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Condition()
-        self._status = SyncStatus()
+        self._status = initial or SyncStatus()
         self._passes = 0
         self._last_result: PassResult | None = None
         self._thread = threading.Thread(target=self._run, name="sync-worker", daemon=True)
@@ -467,6 +539,11 @@ class SyncWorker:
                 events, size = self.client.backlog(result.acked_seq)
             except Exception:
                 events, size = self._status.backlog_events, self._status.backlog_bytes
+            try:
+                snapshots, snapshot_size = self.client.snapshot_backlog()
+            except Exception:
+                snapshots = self._status.backlog_snapshots
+                snapshot_size = self._status.backlog_snapshot_bytes
             changes: dict[str, Any] = {
                 "syncing": False,
                 "online": result.ok,
@@ -474,6 +551,8 @@ class SyncWorker:
                 "local_seq": max(result.local_seq, result.acked_seq + events),
                 "backlog_events": events,
                 "backlog_bytes": size,
+                "backlog_snapshots": snapshots,
+                "backlog_snapshot_bytes": snapshot_size,
                 "diverged": result.diverged,
                 "last_error": result.error,
                 "last_error_zh": result.error_zh,

@@ -70,7 +70,10 @@ class Operations(QObject):
                     if on_done is not None:
                         on_done(f.result())
                     return
-                log.warning("operation failed: %s", exc, exc_info=exc)
+                if hasattr(exc, "zh"):  # a problem for the user (no camera...), not a bug
+                    log.info("operation refused: %s", exc)
+                else:
+                    log.warning("operation failed: %s", exc, exc_info=exc)
                 if on_error is not None:
                     on_error(exc)
 

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.central.errors import CentralError, DatabaseUnavailable, MalformedRequest
 from sync.central.home import CentralHome
+from sync.central.snapshot_api import add_snapshot_routes
 from sync.crypto import KeyPair
 from sync.errors import FormatError, SyncError
 
@@ -295,6 +296,7 @@ def create_app(home: CentralHome, keys: KeyPair | None = None) -> FastAPI:
             )
         return Response(data, media_type="application/octet-stream")
 
+    add_snapshot_routes(app, home, _ERRORS)
     return app
 
 

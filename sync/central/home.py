@@ -29,6 +29,7 @@ from sync.central.errors import (
 )
 from sync.central.result import ImportResult
 from sync.central.storage import CentralStore, now_iso
+from sync.central.uploads import SnapshotDescription, SnapshotUploads, UploadState
 from sync.crypto import KeyPair, PublicKeys, unwrap_secret, wrap_secret
 from sync.errors import FormatError, SyncError
 from sync.events import Event, canonical_json
@@ -308,6 +309,43 @@ class CentralHome:
             result,
         )
         return result
+
+    # -- snapshots over HTTP (chunked, resumable; see uploads.py) ---------------------------
+
+    def begin_snapshot(
+        self, station_id: str, raw_description: Any, signature_hex: Any
+    ) -> UploadState:
+        """Authenticate a station's signed snapshot description and open (or find) its upload.
+
+        The signature is over canonical_json(description) exactly as received. Raises
+        UnknownStation, SignatureRefused, MalformedRequest (each refusal is recorded).
+        """
+        station_id = check_station_id(station_id)
+        record = self.store.station(station_id)
+        if record is None:
+            self.store.record_refused(station_id, "unknown_station", "snapshot", "http")
+            raise UnknownStation(station_id)
+        description = SnapshotDescription.from_dict(raw_description)
+        try:
+            signature = bytes.fromhex(signature_hex) if isinstance(signature_hex, str) else b""
+        except ValueError:
+            signature = b""
+        if not PublicKeys(record.sign_key, record.box_key).verify(
+            signature, canonical_json(raw_description)
+        ):
+            self.store.record_refused(
+                station_id, "bad_signature", f"snapshot {description.name[:100]!r}", "http"
+            )
+            raise SignatureRefused(station_id)
+        return SnapshotUploads(self.store).begin(station_id, description)
+
+    def snapshot_chunk(
+        self, station_id: str, upload_id: str, offset: int, data: bytes
+    ) -> UploadState:
+        """Append a chunk to an open upload (see SnapshotUploads.chunk)."""
+        return SnapshotUploads(self.store).chunk(
+            check_station_id(station_id), upload_id, offset, data
+        )
 
     def ack(self, station_id: str) -> dict[str, Any]:
         record = self.store.station(check_station_id(station_id))

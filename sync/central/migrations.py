@@ -119,6 +119,32 @@ STEPS: list[list[str]] = [
             PRIMARY KEY (exam_id, version, venue_id)
         )""",
     ],
+    # 2: snapshots sent over HTTP in chunks, resumable (see uploads.py). "offset" is reserved
+    #    in PostgreSQL, hence offset_bytes.
+    [
+        """CREATE TABLE snapshot_uploads (
+            station_id TEXT NOT NULL,
+            upload_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            media_type TEXT NOT NULL,
+            event_seq {bigint},
+            size {bigint} NOT NULL,
+            sha256 TEXT NOT NULL,
+            received {bigint} NOT NULL DEFAULT 0,
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (station_id, upload_id)
+        )""",
+        "CREATE INDEX snapshot_uploads_by_name ON snapshot_uploads (station_id, name)",
+        """CREATE TABLE snapshot_chunks (
+            station_id TEXT NOT NULL,
+            upload_id TEXT NOT NULL,
+            offset_bytes {bigint} NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (station_id, upload_id, offset_bytes)
+        )""",
+    ],
 ]
 
 LATEST = len(STEPS)
