@@ -27,10 +27,11 @@ from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
 from sync.bundle import BundleInfo
-from sync.client import PassResult, SyncClient, SyncStatus
+from sync.client import PassResult, SyncClient
 from sync.errors import SyncError
 from sync.events import Event, canonical_json
 from sync.snapshot_upload import PendingSnapshot
+from sync.worker import SyncStatus
 
 log = logging.getLogger(__name__)
 

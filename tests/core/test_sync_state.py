@@ -23,7 +23,7 @@ from examkiosk.core.sync_state import (
 from sync.bundle import inspect_bundle
 from sync.central.home import CentralHome
 from sync.central.server import BackgroundServer
-from sync.client import SyncWorker
+from sync.worker import SyncWorker
 from tests.app.sync_helpers import add_answers, add_snapshots, new_venue, start_attempt
 
 

@@ -17,9 +17,10 @@ from cryptography.x509.oid import NameOID
 
 from sync.central.home import CentralHome
 from sync.central.server import BackgroundServer, free_port
-from sync.client import SyncClient, SyncWorker, full_jitter
+from sync.client import SyncClient, full_jitter
 from sync.crypto import KeyPair
 from sync.events import GENESIS_HASH, Event, compute_hash
+from sync.worker import SyncWorker
 
 
 class ListOutbox:
