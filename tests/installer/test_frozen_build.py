@@ -21,9 +21,21 @@ from tests.conftest import REPO
 def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("pyinstaller")
     result = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--distpath", str(work / "dist"),
-         "--workpath", str(work / "build"), str(REPO / "installer" / "examkiosk.spec")],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--distpath",
+            str(work / "dist"),
+            "--workpath",
+            str(work / "build"),
+            str(REPO / "installer" / "examkiosk.spec"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     exe = work / "dist" / "examkiosk" / "examkiosk"
@@ -33,22 +45,41 @@ def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _env() -> dict[str, str]:
     # No virtualenv on PATH: the build must carry everything it needs.
-    return {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "EXAMKIOSK_LANG": "en",
-            "QT_QPA_PLATFORM": "offscreen"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "EXAMKIOSK_LANG": "en",
+        "QT_QPA_PLATFORM": "offscreen",
+    }
 
 
 def test_frozen_build_reports_its_version(frozen: Path) -> None:
-    result = subprocess.run([str(frozen), "--version"], capture_output=True, text=True,
-                            timeout=120, env=_env())
+    result = subprocess.run(
+        [str(frozen), "--version"], capture_output=True, text=True, timeout=120, env=_env()
+    )
     assert result.returncode == 0
     assert "examkiosk, version" in result.stdout
 
 
-def test_frozen_build_runs_the_venue_rehearsal(frozen: Path, tmp_path: Path, faces_dir: Path) -> None:
+def test_frozen_build_runs_the_venue_rehearsal(
+    frozen: Path, tmp_path: Path, faces_dir: Path
+) -> None:
     result = subprocess.run(
-        [str(frozen), "rehearse", "--data-dir", str(tmp_path / "v"), "--candidates", "3",
-         "--faces", str(faces_dir), "--json"],
-        capture_output=True, text=True, timeout=300, env=_env(),
+        [
+            str(frozen),
+            "rehearse",
+            "--data-dir",
+            str(tmp_path / "v"),
+            "--candidates",
+            "3",
+            "--faces",
+            str(faces_dir),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
     )
     assert result.returncode == 0, result.stderr[-3000:]
     report = json.loads(result.stdout)
@@ -59,12 +90,21 @@ def test_frozen_build_runs_the_venue_rehearsal(frozen: Path, tmp_path: Path, fac
 
 def test_frozen_build_opens_the_kiosk_window(frozen: Path, tmp_path: Path) -> None:
     data = tmp_path / "demo"
-    setup = subprocess.run([str(frozen), "demo", "--setup-only", "--data-dir", str(data)],
-                           capture_output=True, text=True, timeout=300, env=_env())
+    setup = subprocess.run(
+        [str(frozen), "demo", "--setup-only", "--data-dir", str(data)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=_env(),
+    )
     assert setup.returncode == 0, setup.stderr[-3000:]
-    window = subprocess.Popen([str(frozen), "run", "--data-dir", str(data)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                              env=_env())
+    window = subprocess.Popen(
+        [str(frozen), "run", "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
     try:
         time.sleep(8)
         still_running = window.poll() is None
