@@ -37,7 +37,7 @@ def face_sets(faces_dir: Path | None) -> list[FacePhotos]:
         if path.suffix.lower() in PHOTO_SUFFIXES and stem and number.isdigit():
             by_identity.setdefault(stem, []).append(path)
     return [
-        FacePhotos(identity, photos[0], photos[1] if len(photos) > 1 else photos[0])
+        FacePhotos(identity, photos[0], photos[-1])
         for identity, photos in sorted(by_identity.items())
     ]
 

@@ -16,7 +16,7 @@ from hardware.face.images import load_image
 BGR = npt.NDArray[np.uint8]
 
 
-def _fit(image: BGR, width: int, height: int) -> BGR:
+def fit_frame(image: BGR, width: int, height: int) -> BGR:
     """Scale to fit inside width x height, centred on black (letterbox)."""
     h, w = image.shape[:2]
     scale = min(width / w, height / h)
@@ -65,7 +65,9 @@ def write_video(
     try:
         for picture in pictures:
             frame = (
-                picture if picture.shape[:2] == (height, width) else _fit(picture, width, height)
+                picture
+                if picture.shape[:2] == (height, width)
+                else fit_frame(picture, width, height)
             )
             for _ in range(repeats):
                 if noise:
