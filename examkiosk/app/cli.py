@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from examkiosk import __version__
-from examkiosk.app import cli_bundle, cli_cards, cli_exam, cli_face, cli_sync
+from examkiosk.app import cli_bundle, cli_cards, cli_exam, cli_face, cli_station, cli_sync
 from examkiosk.app.cli_options import (
     DATA_DIR,
     PASSPHRASE_FILE,
@@ -191,5 +191,7 @@ for group in (
     cli_face.face,
     cli_face.camera,
     cli_sync.sync,
+    cli_station.provision,
+    cli_station.package,
 ):
     main.add_command(group)

@@ -221,6 +221,72 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
     sys.exit(1 if failed else 0)
 
 
+@cli.command("issue-package")
+@click.option(
+    "--content",
+    "content_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="JSON with exam, roster and paper (docs/formats.md, package content).",
+)
+@click.option("--exam-id", required=True)
+@click.option("--version", "version", type=click.IntRange(1), required=True)
+@click.option("--venue", "venue_id", required=True)
+@click.option("--sitting", "sitting_id", required=True)
+@click.option("--valid-from", required=True, help="ISO 8601 with offset.")
+@click.option("--valid-until", required=True, help="ISO 8601 with offset.")
+@click.option(
+    "--paper-password-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Seal the paper with the password in this file (released at exam start).",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@pass_ctx
+def issue_package(
+    c: Context,
+    content_file: Path,
+    exam_id: str,
+    version: int,
+    venue_id: str,
+    sitting_id: str,
+    valid_from: str,
+    valid_until: str,
+    paper_password_file: Path | None,
+    out: Path,
+) -> None:
+    """Sign and encrypt an exam package (.ekp) for every station registered for the venue."""
+    from datetime import datetime
+
+    from sync.package import PackageMeta
+
+    try:
+        content = json.loads(content_file.read_text("utf-8"))
+        for stamp in (valid_from, valid_until):
+            if datetime.fromisoformat(stamp).tzinfo is None:
+                raise ValueError(f"{stamp} has no UTC offset")
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    recipients = c.home.venue_station_keys(venue_id)
+    if not recipients:
+        raise click.UsageError(f"no station is registered for venue {venue_id}")
+    meta = PackageMeta(
+        exam_id=exam_id,
+        version=version,
+        venue_id=venue_id,
+        sitting_id=sitting_id,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        issued_at=datetime.now().astimezone().isoformat(timespec="seconds"),
+        central_key_id=c.home.public_keys().key_id,
+    )
+    password = paper_password_file.read_text("utf-8").strip() if paper_password_file else None
+    keys = c.home.unlock(c.passphrase())
+    data = c.home.issue_package(content, meta, keys, recipients, paper_password=password)
+    out.write_bytes(data)
+    click.echo(f"{out}: {exam_id} v{version} for {len(recipients)} station(s) of {venue_id}")
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--strict", is_flag=True, help="Exit 1 if the report lists any problem.")

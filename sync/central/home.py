@@ -176,6 +176,14 @@ class CentralHome:
         record = self.store.station(station_id)
         return PublicKeys(record.sign_key, record.box_key) if record else None
 
+    def venue_station_keys(self, venue_id: str) -> list[PublicKeys]:
+        """The public keys of every station registered for `venue_id` (package recipients)."""
+        return [
+            PublicKeys(s.sign_key, s.box_key)
+            for s in self.store.stations()
+            if s.venue_id == venue_id
+        ]
+
     def issue_package(
         self,
         content: Mapping[str, Any],
