@@ -180,36 +180,28 @@ def sync_push(
     Exit status 0 when done, 1 when the centre could not be reached, 3 when it holds another
     history for this station."""
     from examkiosk.app.unlock import open_for_cli
-    from examkiosk.core.sync_state import record_unreachable, station_sync_client
+    from examkiosk.core.sync_state import load_state, push_once
     from sync.client import SyncUnavailable
 
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
-        client = station_sync_client(station, central_url, ca_file)
-        try:
-            if not client.probe():
-                # A cheap answer instead of minutes of retries: the station keeps everything.
-                unreachable = SyncUnavailable(f"health probe of {client.base_url} failed")
-                record_unreachable(station, unreachable)
-                if as_json:
-                    click.echo(
-                        json.dumps(
-                            {"ok": False, "central_url": client.base_url,
-                             "error": unreachable.en, "error_zh": unreachable.zh},
-                            ensure_ascii=False, indent=2,
-                        )
-                    )  # fmt: skip
-                click.echo(f"{client.base_url}: {_say(unreachable.zh, unreachable.en)}", err=True)
-                sys.exit(EXIT_UNREACHABLE)
-            result = client.sync_once()
-        finally:
-            client.close()
+        base_url, result = push_once(station, central_url, ca_file)
+    except SyncUnavailable as unreachable:
+        where = central_url or load_state(station).central_url
+        if as_json:
+            click.echo(
+                json.dumps(
+                    {"ok": False, "central_url": where,
+                     "error": unreachable.en, "error_zh": unreachable.zh},
+                    ensure_ascii=False, indent=2,
+                )
+            )  # fmt: skip
+        click.echo(f"{where}: {_say(unreachable.zh, unreachable.en)}", err=True)
+        sys.exit(EXIT_UNREACHABLE)
     finally:
         station.close()
     if as_json:
-        click.echo(
-            json.dumps({"central_url": client.base_url, **result.to_dict()}, ensure_ascii=False)
-        )
+        click.echo(json.dumps({"central_url": base_url, **result.to_dict()}, ensure_ascii=False))
     else:
         click.echo(
             f"发送 sent: {result.sent_events} events in {result.batches} batches "

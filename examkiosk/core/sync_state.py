@@ -27,7 +27,7 @@ from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
 from sync.bundle import BundleInfo
-from sync.client import PassResult, SyncClient
+from sync.client import PassResult, SyncClient, SyncUnavailable
 from sync.errors import SyncError
 from sync.events import Event, canonical_json
 from sync.snapshot_upload import PendingSnapshot
@@ -321,6 +321,23 @@ def station_sync_client(
         raise NoCentralConfigured()
     ca = str(ca_file) if ca_file else state.ca_file
     return StationSyncClient(station, check_url(chosen), ca or None, **options)
+
+
+def push_once(
+    station: Station, url: str | None = None, ca_file: str | Path | None = None
+) -> tuple[str, PassResult]:
+    """One sync pass now (events first, then snapshots); returns the centre's URL and the
+    recorded result. A centre that does not answer the cheap probe raises SyncUnavailable
+    (recorded too) at once instead of minutes of retries: the station keeps everything."""
+    client = station_sync_client(station, url, ca_file)
+    try:
+        if not client.probe():
+            unreachable = SyncUnavailable(f"health probe of {client.base_url} failed")
+            record_unreachable(station, unreachable)
+            raise unreachable
+        return client.base_url, client.sync_once()
+    finally:
+        client.close()
 
 
 def initial_status(station: Station, state: SyncState | None = None) -> SyncStatus:

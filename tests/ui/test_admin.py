@@ -122,3 +122,36 @@ def test_cancelled_import_changes_nothing(
     gate.set()
     qtbot.waitUntil(lambda: "已取消" in admin.import_result.text(), timeout=30_000)
     assert counts(station) == before
+
+
+def test_sync_now_sends_every_event_to_the_centre(
+    qtbot: QtBot, admin: AdminScreen, station: Station, venue_dir: Path, passphrase: str
+) -> None:
+    from examkiosk.core.sync_state import save_central
+    from sync.central.home import CentralHome
+    from sync.central.server import BackgroundServer
+
+    home = CentralHome(venue_dir / "central")
+    with BackgroundServer(home, home.unlock(passphrase)) as server:
+        save_central(station, server.url)
+        admin.sync_now()
+        qtbot.waitUntil(lambda: "已同步" in admin.sync_result.text(), timeout=30_000)
+    row = next(s for s in home.report()["stations"] if s["station_id"] == station.station_id)
+    assert row["events"]["count"] == len(station.events())
+    qtbot.waitUntil(lambda: "0 条记录" in admin.sync_info.text(), timeout=10_000)
+    assert server.url in admin.sync_info.text()
+
+
+def test_sync_now_without_a_reachable_centre_says_so_and_keeps_everything(
+    qtbot: QtBot, admin: AdminScreen, station: Station
+) -> None:
+    from examkiosk.core.sync_state import save_central
+    from sync.central.server import free_port
+
+    before = len(station.events())
+    save_central(station, f"http://127.0.0.1:{free_port()}")  # nothing listens there
+    admin.sync_now()
+    qtbot.waitUntil(lambda: admin.sync_button.isEnabled(), timeout=30_000)
+    assert "已同步" not in admin.sync_result.text() and admin.sync_result.text()
+    assert len(station.events()) == before
+    assert "从未" in admin.sync_info.text()

@@ -24,6 +24,7 @@ from examkiosk.core.package_import import (
     import_package,
 )
 from examkiosk.core.station import Station
+from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
@@ -31,6 +32,7 @@ from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
 from examkiosk.ui.widgets import Texts, button, card, label
 from sync.bundle import BundleInfo
+from sync.client import PassResult
 from sync.errors import BundleCancelled
 
 
@@ -64,7 +66,6 @@ class AdminScreen(QWidget):
         self.face_encoder = face_encoder
         self.texts = Texts()
         self.summary: StationSummary | None = None
-        self.last_export: tuple[Path, BundleInfo] | None = None
         self._results: dict[str, tuple[str, str, str]] = {}
 
         self.info = QLabel()
@@ -91,6 +92,11 @@ class AdminScreen(QWidget):
         self.export_button.clicked.connect(self._choose_bundle_file)
         self.export_progress = JobProgress(ops, "export")
         self.export_result = self._result_label("export_result")
+        self.sync_button = button(
+            self.texts, "立即同步", "Sync now", role="secondary", name="sync_now"
+        )
+        self.sync_button.clicked.connect(self.sync_now)
+        self.sync_result = self._result_label("sync_result")
 
         grid = QGridLayout(self)
         grid.setContentsMargins(12, 12, 12, 12)
@@ -108,6 +114,8 @@ class AdminScreen(QWidget):
             card(
                 label(self.texts, "同步状态", "Sync status", role="heading"),
                 self.sync_info,
+                self.sync_button,
+                self.sync_result,
                 stretch=True,
             ),
             1,
@@ -190,6 +198,35 @@ class AdminScreen(QWidget):
 
         return self._start("export", work, lambda info: self._exported(path, info))
 
+    def sync_now(self) -> Job:
+        """One HTTP sync pass with the centre now (network and store: on the IO pool; the
+        store's own lock keeps it safe beside the database thread)."""
+        self.sync_button.setEnabled(False)
+        self._set_result("sync", "正在同步……", "Syncing…", theme.NEUTRAL)
+
+        def done(outcome: tuple[str, PassResult]) -> None:
+            self.sync_button.setEnabled(True)
+            _url, result = outcome
+            if result.ok:
+                self._set_result(
+                    "sync",
+                    f"已同步：发送 {result.sent_events} 条，中心已确认至 seq {result.acked_seq}",
+                    f"Synced: sent {result.sent_events}, the centre holds up to seq "
+                    f"{result.acked_seq}",
+                    theme.ADMIT,
+                )
+            else:
+                self._set_result("sync", result.error_zh, result.error, theme.REFUSE)
+            self.refresh()
+
+        def failed(exc: BaseException) -> None:
+            self.sync_button.setEnabled(True)
+            zh, en = getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))
+            self._set_result("sync", zh, en, theme.REFUSE)
+            self.refresh()
+
+        return self.ops.run(lambda job: push_once(self.station), done, failed, io=True)
+
     def busy(self) -> bool:
         return self.import_progress.job is not None or self.export_progress.job is not None
 
@@ -255,7 +292,6 @@ class AdminScreen(QWidget):
 
     def _exported(self, path: Path, info: object) -> None:
         assert isinstance(info, BundleInfo)
-        self.last_export = (path, info)
         self._set_result(
             "export",
             f"已写入并读回校验：{path.name}（事件 {info.first_seq}–{info.last_seq}，抓拍 {info.snapshot_count} 张）",
@@ -295,7 +331,11 @@ class AdminScreen(QWidget):
 
     def _set_result(self, name: str, zh: str, en: str, colour: str) -> None:
         self._results[name] = (zh, en, colour)
-        widget = self.import_result if name == "import" else self.export_result
+        widget = {
+            "import": self.import_result,
+            "export": self.export_result,
+            "sync": self.sync_result,
+        }[name]
         widget.setText(tr(zh, en))
         widget.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
@@ -332,23 +372,56 @@ class AdminScreen(QWidget):
             ),
             (tr("抓拍照片", "Snapshots"), str(s.snapshots)),
         ]
-        if self.last_export is not None:
-            path, info_ = self.last_export
+        status = s.sync
+        sync.append(
+            (tr("考试中心地址", "Exam centre"), s.central_url or tr("未配置", "not configured"))
+        )
+        sync.append(
+            (
+                tr("上次同步成功", "Last successful sync"),
+                _when(status.last_success) or tr("从未", "never"),
+            )
+        )
+        sync.append(
+            (
+                tr("待上传", "Waiting to upload"),
+                tr(
+                    f"{status.backlog_events} 条记录（{status.backlog_bytes // 1024} KB），"
+                    f"{status.backlog_snapshots} 张抓拍",
+                    f"{status.backlog_events} events ({status.backlog_bytes // 1024} KB), "
+                    f"{status.backlog_snapshots} snapshots",
+                ),
+            )
+        )
+        if status.diverged:
             sync.append(
                 (
-                    tr("最近导出", "Last export"),
-                    f"{path.name}：seq {info_.first_seq}–{info_.last_seq}",
+                    tr("警告", "Warning"),
+                    tr(
+                        "中心保存的本机记录与本机不一致，请按 docs/sync.md 处理",
+                        "the centre holds another history for this station; see docs/sync.md",
+                    ),
                 )
             )
-            pending = s.last_seq - info_.last_seq
-            sync.append(
-                (tr("尚未导出", "Not yet exported"), tr(f"{pending} 条", f"{pending} events"))
+        export = s.last_export
+        sync.append(
+            (
+                tr("最近导出", "Last export"),
+                f"{Path(str(export['path'])).name}：seq {export['first_seq']}–{export['last_seq']}"
+                if export
+                else tr("尚未导出", "none yet"),
             )
-        else:
-            sync.append(
-                (tr("最近导出", "Last export"), tr("本次运行尚未导出", "none since start-up"))
-            )
+        )
         self.sync_info.setText(_table(sync))
+
+
+def _when(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return stamp
 
 
 def _table(rows: list[tuple[str, str]]) -> str:

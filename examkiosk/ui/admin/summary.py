@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from examkiosk.core.package_import import current_exam
 from examkiosk.core.station import Station
+from examkiosk.core.sync_state import initial_status, load_state
+from sync.worker import SyncStatus
 
 
 @dataclass(frozen=True)
@@ -23,6 +26,9 @@ class StationSummary:
     events: int
     last_seq: int
     snapshots: int
+    central_url: str
+    sync: SyncStatus
+    last_export: dict[str, Any] | None
 
 
 def station_summary(station: Station) -> StationSummary:
@@ -30,6 +36,7 @@ def station_summary(station: Station) -> StationSummary:
         return int(station.store.query(sql)[0][0] or 0)
 
     exam = current_exam(station)
+    state = load_state(station)
     title = exam.get("exam", {}).get("title", "") if isinstance(exam.get("exam"), dict) else ""
     package = station.store.query(
         "SELECT version, sitting_id FROM packages ORDER BY version DESC LIMIT 1"
@@ -48,4 +55,7 @@ def station_summary(station: Station) -> StationSummary:
         events=count("SELECT count(*) FROM events"),
         last_seq=count("SELECT max(seq) FROM events"),
         snapshots=count("SELECT count(*) FROM snapshots"),
+        central_url=state.central_url,
+        sync=initial_status(station, state),
+        last_export=state.last_export,
     )
