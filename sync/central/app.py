@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.central.errors import CentralError, DatabaseUnavailable, MalformedRequest
 from sync.central.home import CentralHome
+from sync.central.http_body import BINARY_BODY, json_object
 from sync.central.snapshot_api import add_snapshot_routes
 from sync.crypto import KeyPair
 from sync.errors import FormatError, SyncError
@@ -215,12 +216,7 @@ def create_app(home: CentralHome, keys: KeyPair | None = None) -> FastAPI:
     async def push_events(station_id: str, request: Request, response: Response) -> dict[str, Any]:
         """Apply a signed batch of one station's events (idempotent by seq and hash)."""
         body = await _read_capped(request, MAX_BATCH_BYTES)
-        try:
-            document = json.loads(body)
-        except ValueError as exc:
-            raise MalformedRequest(f"body is not JSON: {exc}") from exc
-        if not isinstance(document, dict):
-            raise MalformedRequest("body is not a JSON object")
+        document = json_object(body)
         key = request.headers.get("idempotency-key")
         if key is not None and not 0 < len(key) <= 200:
             raise MalformedRequest("Idempotency-Key must be 1-200 characters")
@@ -242,14 +238,7 @@ def create_app(home: CentralHome, keys: KeyPair | None = None) -> FastAPI:
         response_model=ImportResultOut,
         responses=_ERRORS,
         tags=["bundles"],
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        },
+        openapi_extra=BINARY_BODY,
     )
     async def upload_bundle(request: Request) -> dict[str, Any]:
         """Import a USB bundle (.ekb) uploaded as the raw body; same apply path as batches."""

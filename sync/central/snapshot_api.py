@@ -6,7 +6,6 @@ Kept beside app.py so the event endpoints stay readable; `add_snapshot_routes` i
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import FastAPI, Query, Request
@@ -15,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from sync.central.errors import MalformedRequest
 from sync.central.home import CentralHome
+from sync.central.http_body import BINARY_BODY, json_object
 from sync.central.uploads import MAX_CHUNK_BYTES, MAX_SNAPSHOT_BYTES
 
 
@@ -69,12 +69,7 @@ def add_snapshot_routes(
         body = await request.body()
         if len(body) > 64 * 1024:
             raise MalformedRequest("snapshot description is too large")
-        try:
-            document = json.loads(body)
-        except ValueError as exc:
-            raise MalformedRequest(f"body is not JSON: {exc}") from exc
-        if not isinstance(document, dict):
-            raise MalformedRequest("body is not a JSON object")
+        document = json_object(body)
         state = await run_in_threadpool(
             home.begin_snapshot, station_id, document.get("snapshot"), document.get("signature")
         )
@@ -85,14 +80,7 @@ def add_snapshot_routes(
         response_model=UploadStateOut,
         responses=errors,
         tags=["snapshots"],
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-                },
-            }
-        },
+        openapi_extra=BINARY_BODY,
     )
     async def snapshot_chunk(
         station_id: str,
