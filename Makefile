@@ -27,7 +27,7 @@ system-deps:
 $(STAMP): pyproject.toml installer/system-deps.sh
 	@$(MAKE) --no-print-directory system-deps
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q --upgrade pip 'setuptools<81' wheel
 	$(PIP) install -q -e '.[dev]'
 	# face_recognition's own metadata asks for dlib (a 13-minute source build); dlib-bin,
 	# installed above, provides the same module, so the package itself goes in without deps.
@@ -48,7 +48,7 @@ typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
 unit: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+	EXAMKIOSK_STRICT=1 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
 
 test: $(STAMP)
 	@$(MAKE) --no-print-directory lint typecheck unit

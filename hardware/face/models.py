@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import importlib.util
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,21 @@ def face_available() -> bool:
 _models: FaceModels | None = None
 
 
+def model_folder() -> Path:
+    """Where the face_recognition_models package keeps its model files.
+
+    Found without importing the package: its __init__ imports pkg_resources, which newer
+    setuptools no longer ships, and the files are all we need.
+    """
+    spec = importlib.util.find_spec("face_recognition_models")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("face_recognition_models is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    if not folder.is_dir():
+        raise OSError(f"no model folder at {folder}")
+    return folder
+
+
 def load_models() -> FaceModels:
     """The shared models (loaded on first use, ~1 s); raises FaceError("unavailable")."""
     global _models
@@ -54,12 +70,16 @@ def load_models() -> FaceModels:
             return _models
         try:
             dlib = importlib.import_module("dlib")
-            files = importlib.import_module("face_recognition_models")
+            folder = model_folder()
             _models = FaceModels(
                 detector=dlib.get_frontal_face_detector(),
-                landmarks5=dlib.shape_predictor(files.pose_predictor_five_point_model_location()),
-                landmarks68=dlib.shape_predictor(files.pose_predictor_model_location()),
-                descriptor=shared_net(Path(files.face_recognition_model_location())),
+                landmarks5=dlib.shape_predictor(
+                    str(folder / "shape_predictor_5_face_landmarks.dat")
+                ),
+                landmarks68=dlib.shape_predictor(
+                    str(folder / "shape_predictor_68_face_landmarks.dat")
+                ),
+                descriptor=shared_net(folder / "dlib_face_recognition_resnet_model_v1.dat"),
                 dlib=dlib,
             )
         except (ImportError, OSError, RuntimeError, ValueError) as exc:
