@@ -19,11 +19,12 @@ PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 @dataclass(frozen=True)
 class FacePhotos:
-    """One identity's photos: the roster photo and the one the camera will 'see'."""
+    """One identity's photos: the roster photo, and the others the camera may 'see' (in order
+    of preference; the roster photo itself when there is no other)."""
 
     identity: str
     roster: Path
-    live: Path
+    others: tuple[Path, ...]
 
 
 def face_sets(faces_dir: Path | None) -> list[FacePhotos]:
@@ -37,7 +38,7 @@ def face_sets(faces_dir: Path | None) -> list[FacePhotos]:
         if path.suffix.lower() in PHOTO_SUFFIXES and stem and number.isdigit():
             by_identity.setdefault(stem, []).append(path)
     return [
-        FacePhotos(identity, photos[0], photos[-1])
+        FacePhotos(identity, photos[0], tuple(photos[1:]) or (photos[0],))
         for identity, photos in sorted(by_identity.items())
     ]
 

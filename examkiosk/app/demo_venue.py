@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from examkiosk.app import demo_content
 from examkiosk.core.face_check import FaceService
@@ -113,30 +114,66 @@ def build_demo_venue(
         face_encoder=face.encode if face and face.available else None,
         progress=(lambda d, t, _c: progress("import", d, t)) if progress else None,
     )
-    _write_camera_videos(layout, roster, faces)
+    _write_camera_videos(layout, roster, faces, face)
     return DemoVenue(data_dir, station, central, passphrase, faces, roster, package_path, summary)
 
 
 def _write_camera_videos(
-    layout: DataDir, roster: list[dict[str, object]], faces: list[demo_content.FacePhotos]
+    layout: DataDir,
+    roster: list[dict[str, object]],
+    faces: list[demo_content.FacePhotos],
+    face: FaceService | None,
 ) -> None:
-    """One short clip per candidate with a photo: what the simulated door camera shows,
-    with sensor noise and a blink, so the liveness check sees a living face."""
+    """One short looping clip per candidate with a photo: what the simulated door camera
+    shows, with sensor noise and a blink, so the liveness check sees a living face."""
     if not faces:
         return
-    from hardware.face import face_available
-    from hardware.sim.video import write_video
-
     folder = layout.sim / "camera"
     folder.mkdir(parents=True, exist_ok=True)
     for entry, photos in zip(roster, faces, strict=False):
-        out = folder / f"{entry['candidate_id']}.avi"
-        if face_available():
-            from hardware.sim.blink import blink_video
+        _write_clip(photos, folder / f"{entry['candidate_id']}.avi", face)
 
-            blink_video(photos.live, out, fps=10, seconds=2.0)
-        else:  # without the face library the check is recorded as unavailable anyway
-            write_video([photos.live], out, fps=10, seconds_per_image=2.0)
+
+def _write_clip(photos: demo_content.FacePhotos, out: Path, face: FaceService | None) -> None:
+    """The first of the identity's other photos whose simulated clip the face engine itself
+    reads as a live match: the synthetic blink is not equally convincing on every photo, and
+    demo footage that fails for that reason would only mislead."""
+    from hardware.sim.video import write_video
+
+    if face is None or face.engine is None:  # no face library: the check is unavailable anyway
+        write_video([photos.others[0]], out, fps=10, seconds_per_image=2.0)
+        return
+    from hardware.sim.blink import blink_video
+
+    engine = face.engine
+    reference = engine.encode_reference(photos.roster.read_bytes())
+    for photo in photos.others:
+        blink_video(photo, out, fps=10, seconds=2.0)
+        frames = _read_clip(out)
+        live = engine.liveness(frames)
+        verdict = engine.verify(frames[len(frames) // 2].image, reference, "roster")
+        if str(live.decision.value) == "live" and str(verdict.decision.value) == "match":
+            return
+
+
+def _read_clip(path: Path) -> list[Any]:
+    """Every frame of the clip at once (the camera thread would pace them in real time)."""
+    import cv2
+    import numpy as np
+
+    from hardware.camera import Frame
+
+    capture = cv2.VideoCapture(str(path))
+    frames: list[Any] = []
+    try:
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                return frames
+            pixels = np.asarray(image, dtype=np.uint8)
+            frames.append(Frame(image=pixels, timestamp=len(frames) / 10, index=len(frames)))
+    finally:
+        capture.release()
 
 
 def camera_video(data_dir: Path, candidate_id: str) -> Path | None:
