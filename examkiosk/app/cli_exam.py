@@ -2,8 +2,9 @@
 
 `simulate` answers items of a candidate's attempt through the same engine the seat uses and
 prints `saved ITEM_ID ANSWER` only after each commit returned (the durability harness);
-`show` prints the attempt as stored. The invigilator's tools (resume code, moving an attempt
-to a spare station) and the question-bank converters live here too.
+`show` prints the attempt as stored; `incidents` lists the proctoring incidents. The
+invigilator's tools (resume code, moving an attempt to a spare station) and the question-bank
+converters live here too.
 
 Also runnable as `python -m examkiosk.app.cli_exam` (a fast start for the kill tests: it
 imports only what the exam needs).
@@ -194,6 +195,35 @@ def show(data_dir: Path | None, passphrase_file: Path | None, ticket: str, as_js
     )
     for item_id, answer in data["answers"].items():
         click.echo(f"  {item_id:<12} {answer}")
+
+
+@exam.command("incidents")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--json", "as_json", is_flag=True)
+def incidents_command(data_dir: Path | None, passphrase_file: Path | None, as_json: bool) -> None:
+    """Proctoring incidents (监考抓拍异常) for the invigilator: absent, another face, several
+    faces, no camera picture. The candidate's exam is never stopped by them."""
+    from examkiosk.core.proctor_incidents import incidents
+
+    station = _open(data_dir, passphrase_file)
+    try:
+        found = incidents(station)
+    finally:
+        station.close()
+    if as_json:
+        click.echo(json.dumps([i.to_dict() for i in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo("没有监考抓拍异常 no proctoring incidents")
+        return
+    for i in found:
+        distance = "" if i.distance is None else f"  distance {i.distance:.2f}"
+        click.echo(
+            f"{i.at[:19]}  {i.seat:>4}  {i.ticket}  {i.name}  {i.kind}{distance}  "
+            f"snapshot {i.snapshot_id if i.snapshot_id is not None else '-'}"
+        )
+        click.echo(f"    {i.message_zh} / {i.message_en}")
 
 
 @exam.command("resume-code")

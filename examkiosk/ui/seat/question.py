@@ -30,6 +30,7 @@ from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.seat.item_view import ItemView
 from examkiosk.ui.seat.nav_grid import NavGrid
+from examkiosk.ui.seat.proctor_view import CameraIndicator
 
 
 def format_remaining(ms: int) -> str:
@@ -59,6 +60,7 @@ class QuestionPage(QWidget):
         self.title.setProperty("role", "heading")
         self.who = QLabel()
         self.who.setProperty("role", "muted")
+        self.camera = CameraIndicator()  # shown only while proctoring snapshots run
         self.remaining = QLabel()
         self.remaining.setObjectName("remaining")
         self.remaining.setProperty("role", "timer")
@@ -71,6 +73,7 @@ class QuestionPage(QWidget):
         names = QVBoxLayout()
         names.addWidget(self.title)
         names.addWidget(self.who)
+        names.addWidget(self.camera)
         top.addLayout(names, 1)
         for widget in (
             self.font_smaller,
@@ -187,6 +190,7 @@ class QuestionPage(QWidget):
         self.flag.setText(tr("标记 (F)", "Flag (F)"))
         self.clear.setText(tr("清除答案", "Clear"))
         self.review.setText(tr("检查并交卷 (R)", "Review & submit (R)"))
+        self.camera.retranslate()
         self.lock_yes.setText(tr("确认进入下一部分", "Go to the next part"))
         self.lock_no.setText(tr("留在本部分", "Stay here"))
         self.legend.setText(

@@ -4,6 +4,9 @@ All engine calls go through `ops.run` (the database thread); this widget only re
 their results. Time is persisted by a tick every second; at zero the engine submits and the
 receipt shows. Warnings show once per configured mark (e.g. 15 and 5 minutes).
 
+With a camera (`camera=`, or `set_camera()` later), proctoring snapshots run while the exam
+is open (`proctor_view.SeatProctoring`); without one the seat works the same, unwatched.
+
 Kiosk behaviour is the hosting window's job (full screen, no window controls, closing
 needs an invigilator); `exam_running` tells it when a candidate is mid-exam. See
 docs/exam.md for what Qt cannot block.
@@ -11,6 +14,7 @@ docs/exam.md for what Qt cannot block.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -20,11 +24,13 @@ from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 from examkiosk.core import roster
 from examkiosk.core.exam import Attempt, ExamEngine, SeatState, Tick
 from examkiosk.core.exam_errors import AttemptClosed, ResumeCodeRequired, SessionMoved, TimeUp
+from examkiosk.core.face_check import FaceService
 from examkiosk.core.scoring import Receipt
 from examkiosk.core.station import Station
 from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.seat.login import ConfirmPage, LoginPage, ResumeCodePage
+from examkiosk.ui.seat.proctor_view import SeatCamera, SeatProctoring
 from examkiosk.ui.seat.question import QuestionPage
 from examkiosk.ui.seat.review import ReceiptPage, ReviewPage
 from examkiosk.ui.seat.style import DEFAULT_FONT_INDEX, FONT_SIZES, stylesheet
@@ -35,7 +41,14 @@ TICK_MS = 1000
 class SeatScreen(QWidget):
     exam_running_changed = Signal(bool)
 
-    def __init__(self, station: Station, ops: Operations, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        station: Station,
+        ops: Operations,
+        parent: QWidget | None = None,
+        camera: SeatCamera | None = None,
+        face: Callable[[], FaceService] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("seat")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -70,6 +83,8 @@ class SeatScreen(QWidget):
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.stack)
 
+        self.proctoring = SeatProctoring(station, ops, self.question.camera, self)
+        self.proctoring.set_camera(camera, face)
         self.timer = QTimer(self)
         self.timer.setInterval(TICK_MS)
         self.timer.timeout.connect(self._tick)
@@ -134,6 +149,14 @@ class SeatScreen(QWidget):
 
     def stop(self) -> None:
         self.timer.stop()
+        self.proctoring.stop()
+
+    def set_camera(
+        self, camera: SeatCamera | None, face: Callable[[], FaceService] | None = None
+    ) -> None:
+        """The seat camera for proctoring snapshots (and where the face engine comes from);
+        takes effect at the next exam opening."""
+        self.proctoring.set_camera(camera, face)
 
     # -- look --
 
@@ -153,6 +176,7 @@ class SeatScreen(QWidget):
     def _to_login(self, error: str) -> None:
         was_running = self.exam_running
         self.timer.stop()
+        self.proctoring.stop()
         self.attempt_id = None
         self.stack.setCurrentWidget(self.login)
         self.login.reset(error)
@@ -223,6 +247,7 @@ class SeatScreen(QWidget):
         self.question.view.focus_first()
         self._warn(state.attempt.remaining_ms)
         self.timer.start()
+        self.proctoring.start(state.attempt.attempt_id, state.attempt.candidate_id)
         self.exam_running_changed.emit(True)
 
     # -- time --
@@ -307,6 +332,7 @@ class SeatScreen(QWidget):
 
     def _show_receipt(self, receipt: Receipt, reason: str) -> None:
         self.timer.stop()
+        self.proctoring.stop()
         was_running = self.exam_running
         self.attempt_id = None
         self.receipt.show_receipt(
