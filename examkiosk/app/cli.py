@@ -12,7 +12,15 @@ from pathlib import Path
 import click
 
 from examkiosk import __version__
-from examkiosk.app import cli_bundle, cli_cards, cli_exam, cli_face, cli_station, cli_sync
+from examkiosk.app import (
+    cli_bundle,
+    cli_cards,
+    cli_devices,
+    cli_exam,
+    cli_face,
+    cli_station,
+    cli_sync,
+)
 from examkiosk.app.cli_options import (
     DATA_DIR,
     PASSPHRASE_FILE,
@@ -193,5 +201,6 @@ for group in (
     cli_sync.sync,
     cli_station.provision,
     cli_station.package,
+    cli_devices.devices,
 ):
     main.add_command(group)

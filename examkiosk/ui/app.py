@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.face_check import FaceService
@@ -54,31 +55,61 @@ class SharedFace:
         return face.encode(photo) if face.available else None
 
 
+class CandidateCamera(CameraFeed):
+    """The demo's seat camera: shows the simulated clip of whichever candidate's exam is
+    open (the seat calls `follow`), as a real seat camera shows the person sitting there."""
+
+    def __init__(self, clip_for: Callable[[str], Path | None]) -> None:
+        super().__init__(None)
+        self._clip_for = clip_for
+
+    def follow(self, candidate_id: str) -> None:
+        clip = self._clip_for(candidate_id)
+        self.switch(str(clip) if clip is not None else None)
+
+
 @dataclass(frozen=True)
 class Devices:
     feed: CameraFeed
     reader: CardReader | None
     simulated: SimulatedDoor | None
+    # The seat's proctoring camera; None: the same camera as `feed` (one camera per station,
+    # its lock serialises the readers).
+    seat_camera: Any = None
+
+    @property
+    def proctor_camera(self) -> Any:
+        return self.seat_camera if self.seat_camera is not None else self.feed
 
 
 def demo_devices(data_dir: Path) -> Devices:
     from examkiosk.app.demo_venue import camera_video
 
+    def clip(candidate_id: str) -> Path | None:
+        return camera_video(data_dir, candidate_id)
+
     return Devices(
-        CameraFeed(None),
-        None,
-        SimulatedDoor(QueueCardReader(), lambda candidate_id: camera_video(data_dir, candidate_id)),
+        CameraFeed(None), None, SimulatedDoor(QueueCardReader(), clip), CandidateCamera(clip)
     )
 
 
-def real_devices() -> Devices:
-    """The camera and card reader named by the environment (defaults: camera 0, any PC/SC)."""
-    from hardware.cards.pcsc import PcscCardReader
+def real_devices(data_dir: Path) -> Devices:
+    """The devices `DATA_DIR/devices.json` names (defaults: any PC/SC reader, camera 0;
+    EXAMKIOSK_CARD_READER / EXAMKIOSK_CAMERA override it for development).
 
-    camera = os.environ.get("EXAMKIOSK_CAMERA", "0")
-    return Devices(
-        CameraFeed(camera), PcscCardReader(os.environ.get("EXAMKIOSK_CARD_READER", "")), None
-    )
+    Raises DeviceConfigError for a configuration that is wrong (the message names the key).
+    A configured `sim` reader gets the simulated-card panel, with the configured camera.
+    """
+    from examkiosk.app.devices import load_devices, open_card_reader
+
+    config = load_devices(data_dir)
+    camera = config.camera
+    feed = CameraFeed(camera.source, size=camera.resolution)
+    reader = open_card_reader(config.card_reader)
+    if isinstance(reader, QueueCardReader):
+        source = Path(camera.source)
+        return Devices(feed, None, SimulatedDoor(reader, lambda _candidate_id: source))
+    return Devices(feed, reader, None)
 
 
 def build_window(
@@ -107,9 +138,16 @@ def build_window(
         screen.package_imported.connect(lambda _summary: window.data_changed(screen))
         return screen
 
+    def seat() -> QWidget:
+        screen = seat_screen(station, ops)
+        attach = getattr(screen, "set_camera", None)  # absent on the placeholder
+        if callable(attach):
+            attach(devices.proctor_camera, shared.get)
+        return screen
+
     window = KioskWindow(
         station.identity,
-        {"door": door, "seat": lambda: seat_screen(station, ops), "admin": admin},
+        {"door": door, "seat": seat, "admin": admin},
         guard,
         mode,
     )
@@ -143,16 +181,30 @@ def run_kiosk(
     problem: BaseException | None = None,
     simulated: bool = False,
 ) -> int:
-    """Run the window until it closes; 0 when closed normally, 1 if unlocking was cancelled."""
+    """Run the window until it closes; 0 when closed normally, 1 if unlocking was cancelled,
+    2 if the device configuration is wrong (a message box says which key)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName("ExamKiosk")
     apply_theme(app)
+    try:
+        devices = demo_devices(data_dir) if simulated else real_devices(data_dir)
+    except Exception as exc:  # a wrong devices.json: say which key, before asking to unlock
+        if not hasattr(exc, "zh"):
+            raise
+        log.error("device configuration: %s", exc)
+        QMessageBox.critical(None, "ExamKiosk", error_text(exc))
+        if station is not None:
+            station.close()
+        return 2
     ops = Operations()
     if station is None:
         station = unlock_with_dialog(data_dir, ops, problem)
         if station is None:
             ops.shutdown()
+            devices.feed.close()
+            if devices.reader is not None:
+                devices.reader.close()
             return 1
     layout = DataDir(data_dir)
     demo = (
@@ -160,7 +212,6 @@ def run_kiosk(
         if simulated and layout.demo_passphrase.exists()
         else None
     )
-    devices = demo_devices(data_dir) if simulated else real_devices()
     window = build_window(station, ops, devices, PassphraseGuard(layout.keyslots, ops, demo), mode)
     if simulated:
         window.show()  # the demo runs in a window on the developer's desktop
@@ -172,6 +223,8 @@ def run_kiosk(
     window.shutdown()
     ops.shutdown()
     devices.feed.close()
+    if devices.seat_camera is not None:
+        devices.seat_camera.close()
     if devices.reader is not None:
         devices.reader.close()
     station.close()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,16 @@ def _open_camera(source: str) -> Any:
 class CameraFeed:
     """Holds at most one open camera; `switch(None)` leaves the view empty."""
 
-    def __init__(self, source: str | None = None, opener: Opener | None = None) -> None:
+    def __init__(
+        self,
+        source: str | None = None,
+        opener: Opener | None = None,
+        size: tuple[int, int] | None = None,
+    ) -> None:
+        """`size` (width, height): frames larger than it are scaled down to fit, so a camera
+        with a bigger native mode costs no more face-check time than the station is set for."""
         self._open = opener or _open_camera
+        self._size = size
         self._lock = threading.RLock()
         self._camera: Any = None
         self._source: str | None = source
@@ -50,7 +59,7 @@ class CameraFeed:
             if self._camera is None:
                 self._camera = self._open(self._source)
             try:
-                return self._camera.grab(timeout)
+                return self._fit(self._camera.grab(timeout))
             except Exception:
                 if not Path(self._source).is_file():
                     self._close_locked()
@@ -59,7 +68,23 @@ class CameraFeed:
                 log.debug("restarting video source %s", self._source)
                 self._close_locked()
                 self._camera = self._open(self._source)
-                return self._camera.grab(timeout)
+                return self._fit(self._camera.grab(timeout))
+
+    def _fit(self, frame: Any) -> Any:
+        if self._size is None or frame is None:
+            return frame
+        height, width = frame.image.shape[:2]
+        scale = min(self._size[0] / width, self._size[1] / height)
+        if scale >= 1.0:
+            return frame
+        import cv2
+
+        image = cv2.resize(
+            frame.image,
+            (max(1, round(width * scale)), max(1, round(height * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
+        return replace(frame, image=image)
 
     def grab_sequence(self, count: int, timeout: float) -> list[Any]:
         """`count` successive frames (about 2 s for the blink check); the live view waits

@@ -23,6 +23,7 @@ from examkiosk.ui.door.camera_feed import CameraFeed, encode_jpeg
 from examkiosk.ui.door.camera_view import CameraView
 from examkiosk.ui.door.card_watch import CardWatch
 from examkiosk.ui.door.manual_entry import ManualEntryDialog
+from examkiosk.ui.door.mrz_entry import MrzEntry
 from examkiosk.ui.door.roster_list import RosterList
 from examkiosk.ui.door.sim_card import SimulatedCardPanel, simulated_card
 from examkiosk.ui.door.verdict import Prepared, VerdictPanel
@@ -30,6 +31,8 @@ from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Job, Operations
 from examkiosk.ui.widgets import Texts, button, card, label
 from hardware.cards.document import CardReader, IdentityDocument
+from hardware.cards.errors import AccessDenied, BacKeyNeeded
+from hardware.cards.mrz import BacKey
 from hardware.sim.card_queue import QueueCardReader
 
 
@@ -102,11 +105,14 @@ class DoorScreen(QWidget):
         )
         self.manual.clicked.connect(self.open_manual_entry)
         self.sim_panel: SimulatedCardPanel | None = None
+        self.mrz = MrzEntry()
+        self.mrz.key_entered.connect(self._key_entered)
 
         middle = [
             label(self.texts, "实时画面", "Live camera", role="heading"),
             self.camera,
             self.status,
+            self.mrz,
         ]
         if simulated is not None:
             self.sim_panel = SimulatedCardPanel()
@@ -124,8 +130,8 @@ class DoorScreen(QWidget):
 
         self.watch = CardWatch(self.reader, ops, self) if self.reader is not None else None
         if self.watch is not None:
-            self.watch.document_read.connect(self.check_document)
-            self.watch.failed.connect(self._desk_failed)
+            self.watch.document_read.connect(self._card_read)
+            self.watch.failed.connect(self._reader_failed)
         self._status: tuple[str, str, str] = (
             "正在准备人脸比对……",
             "Preparing the face check…",
@@ -170,6 +176,7 @@ class DoorScreen(QWidget):
         self.roster.retranslate()
         self.camera.retranslate()
         self.verdict.retranslate()
+        self.mrz.retranslate()
         if self.sim_panel is not None:
             self.sim_panel.retranslate()
         self._render_status()
@@ -183,6 +190,25 @@ class DoorScreen(QWidget):
         self.camera.switch_source(
             str(video) if video else None, lambda: reader.present(simulated_card(candidate))
         )
+
+    def _card_read(self, document: IdentityDocument) -> None:
+        self.mrz.dismiss()
+        self.check_document(document)
+
+    def _reader_failed(self, exc: BaseException) -> None:
+        """A passport the reader cannot open yet: ask for its MRZ data (the card stays put)."""
+        self._desk_failed(exc)
+        if isinstance(exc, (BacKeyNeeded, AccessDenied)) and self.watch is not None:
+            if self.watch.accepts_keys:
+                self.mrz.ask()
+                if isinstance(exc, AccessDenied):
+                    self.mrz.feedback.setText(tr(exc.zh, exc.en))
+
+    def _key_entered(self, key: BacKey) -> None:
+        if self.watch is None:
+            return
+        self._set_status("正在读取护照芯片……", "Reading the passport chip…", theme.NEUTRAL)
+        self.watch.supply_key(key)
 
     def open_manual_entry(self) -> ManualEntryDialog:
         dialog = ManualEntryDialog(self)
