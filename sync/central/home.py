@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sync.central import package_shelf
 from sync.central.errors import (
     AlreadyInitialised,
     MalformedRequest,
@@ -198,11 +199,11 @@ class CentralHome:
 
         data = build_package(content, meta, keys, recipients, paper_password=paper_password)
         stored = read_package_meta(data).to_dict()
-        self.store.put_package(stored, hashlib.sha256(data).hexdigest(), data)
+        package_shelf.put_package(self.store, stored, hashlib.sha256(data).hexdigest(), data)
         return data
 
     def latest_package(self, venue_id: str) -> bytes | None:
-        found = self.store.latest_package(venue_id)
+        found = package_shelf.latest_package(self.store, venue_id)
         return found[1] if found else None
 
     # -- the apply path ---------------------------------------------------------------------
