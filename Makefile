@@ -15,7 +15,7 @@ STAMP  := $(VENV)/.installed
 # Qt needs, and PostgreSQL for the central service's tests.
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
 	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
-	libfontconfig1 libxcb-cursor0 postgresql
+	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql
 
 .PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist clean
 

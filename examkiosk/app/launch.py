@@ -62,7 +62,13 @@ def launch_window(
     language = os.environ.get("EXAMKIOSK_LANG", "zh_CN")
     command = "demo" if simulated else "run"
     if not has_display():
-        print(NO_DISPLAY.format(command=command, data_dir=data_dir), file=sys.stderr)
+        program = sys.argv[0] if Path(sys.argv[0]).name == "examkiosk" else "examkiosk"
+        print(
+            NO_DISPLAY.format(command=command, data_dir=data_dir).replace(
+                "examkiosk ", f"{program} "
+            ),
+            file=sys.stderr,
+        )
         return 2
     if not DataDir(data_dir).exists():
         print(localized(not_provisioned(data_dir), language), file=sys.stderr)
