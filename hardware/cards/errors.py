@@ -80,9 +80,10 @@ class BacKeyNeeded(CardError):
     def __init__(self, detail: str = "") -> None:
         super().__init__(
             "这是护照（电子证件）芯片，需要证件号码、出生日期和有效期才能读取。"
-            "请从名单中选择考生或手工输入这三项后重新读卡。",
+            "请扫描护照底部的机读码，或手工输入这三项；护照留在读卡器上即可。",
             "This is a passport chip: reading it needs the document number, birth date and "
-            "expiry date. Pick the candidate on the roster or type them, then read again.",
+            "expiry date. Scan the machine-readable lines at the bottom of the photo page or "
+            "type the three items; leave the passport on the reader.",
             detail=detail,
         )
 
