@@ -20,6 +20,7 @@ from examkiosk.core.provision import open_station
 from examkiosk.core.station import Station
 from examkiosk.store.layout import DataDir
 from examkiosk.ui.admin.screen import AdminScreen
+from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.door.camera_feed import CameraFeed
 from examkiosk.ui.door.screen import DoorScreen, SimulatedDoor
 from examkiosk.ui.i18n import error_text
@@ -119,6 +120,7 @@ def build_window(
     guard: ModeGuard,
     mode: str | None = None,
     face: SharedFace | None = None,
+    background: BackgroundSync | None = None,
 ) -> KioskWindow:
     shared = face or SharedFace()
     window: KioskWindow
@@ -134,7 +136,7 @@ def build_window(
         )
 
     def admin() -> QWidget:
-        screen = AdminScreen(station, ops, shared.encode)
+        screen = AdminScreen(station, ops, shared.encode, background=background)
         screen.package_imported.connect(lambda _summary: window.data_changed(screen))
         return screen
 
@@ -212,7 +214,16 @@ def run_kiosk(
         if simulated and layout.demo_passphrase.exists()
         else None
     )
-    window = build_window(station, ops, devices, PassphraseGuard(layout.keyslots, ops, demo), mode)
+    background = BackgroundSync(station, ops)
+    window = build_window(
+        station,
+        ops,
+        devices,
+        PassphraseGuard(layout.keyslots, ops, demo),
+        mode,
+        background=background,
+    )
+    background.start()  # only if the station knows its centre (examkiosk sync config)
     if simulated:
         window.show()  # the demo runs in a window on the developer's desktop
     else:
@@ -221,6 +232,7 @@ def run_kiosk(
         window.showFullScreen()
     code = app.exec()
     window.shutdown()
+    background.stop()
     ops.shutdown()
     devices.feed.close()
     if devices.seat_camera is not None:

@@ -82,6 +82,10 @@ class Operations(QObject):
         future.add_done_callback(finished)
         return job
 
+    def on_gui_thread(self, fn: Callable[[], None]) -> None:
+        """Run `fn` on the GUI thread (safe to call from any thread)."""
+        self._deliver.emit(fn)
+
     def _set_pending(self, delta: int) -> None:
         before = self._pending
         self._pending += delta

@@ -155,3 +155,37 @@ def test_sync_now_without_a_reachable_centre_says_so_and_keeps_everything(
     assert "已同步" not in admin.sync_result.text() and admin.sync_result.text()
     assert len(station.events()) == before
     assert "从未" in admin.sync_info.text()
+
+
+def test_background_sync_shows_the_station_online_and_empties_the_backlog(
+    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path, passphrase: str
+) -> None:
+    from examkiosk.core.sync_state import save_central
+    from examkiosk.ui.background_sync import BackgroundSync
+    from sync.central.home import CentralHome
+    from sync.central.server import BackgroundServer
+
+    home = CentralHome(venue_dir / "central")
+    background = BackgroundSync(station, ops, interval=3600)
+    assert background.start() is False  # no centre configured: nothing runs
+    with BackgroundServer(home, home.unlock(passphrase)) as server:
+        save_central(station, server.url)
+        screen = AdminScreen(station, ops, None, background=background)
+        qtbot.addWidget(screen)
+        screen.show()
+        assert background.start() is True
+        try:
+            qtbot.waitUntil(
+                lambda: (
+                    screen.live is not None
+                    and screen.live.online
+                    and screen.live.backlog_events == 0
+                    and not screen.live.syncing
+                ),
+                timeout=30_000,
+            )
+            qtbot.waitUntil(lambda: "在线" in screen.sync_info.text(), timeout=10_000)
+        finally:
+            background.stop()
+    row = next(s for s in home.report()["stations"] if s["station_id"] == station.station_id)
+    assert row["events"]["count"] == len(station.events())

@@ -28,12 +28,14 @@ from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
+from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
 from examkiosk.ui.widgets import Texts, button, card, label
 from sync.bundle import BundleInfo
 from sync.client import PassResult
 from sync.errors import BundleCancelled
+from sync.worker import SyncStatus
 
 
 def _read(path: Path) -> bytes:
@@ -58,9 +60,13 @@ class AdminScreen(QWidget):
         ops: Operations,
         face_encoder: FaceEncoder | None = None,
         parent: QWidget | None = None,
+        background: BackgroundSync | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("screen")
+        self.live: SyncStatus | None = None  # from the background sync, when it runs
+        if background is not None:
+            background.status_changed.connect(self._on_live_status)
         self.station = station
         self.ops = ops
         self.face_encoder = face_encoder
@@ -227,6 +233,10 @@ class AdminScreen(QWidget):
 
         return self.ops.run(lambda job: push_once(self.station), done, failed, io=True)
 
+    def _on_live_status(self, status: SyncStatus) -> None:
+        self.live = status
+        self._render_summary()
+
     def busy(self) -> bool:
         return self.import_progress.job is not None or self.export_progress.job is not None
 
@@ -372,10 +382,19 @@ class AdminScreen(QWidget):
             ),
             (tr("抓拍照片", "Snapshots"), str(s.snapshots)),
         ]
-        status = s.sync
+        status = self.live or s.sync
         sync.append(
             (tr("考试中心地址", "Exam centre"), s.central_url or tr("未配置", "not configured"))
         )
+        if self.live is not None:
+            sync.append(
+                (
+                    tr("连接", "Connection"),
+                    tr("同步中", "syncing")
+                    if status.syncing
+                    else (tr("在线", "online") if status.online else tr("离线", "offline")),
+                )
+            )
         sync.append(
             (
                 tr("上次同步成功", "Last successful sync"),
