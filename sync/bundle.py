@@ -30,6 +30,7 @@ from sync.envelope import (
     DEFAULT_CHUNK_SIZE,
     EnvelopeInfo,
     EnvelopeWriter,
+    inflate_bounded,
     inspect,
     loads_strict,
     open_envelope,
@@ -313,17 +314,6 @@ def inspect_bundle(path: Path | bytes) -> BundleInfo:
         raise media_error(exc, "bundle file" if isinstance(path, bytes) else path) from exc
 
 
-def _inflate(body: memoryview, limit: int) -> bytes:
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(body, limit)
-    except zlib.error as exc:
-        raise FormatError(detail=f"record does not decompress: {exc}") from None
-    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
-        raise FormatError(detail="record too large or has trailing bytes")
-    return out
-
-
 def _json(raw: bytes | memoryview) -> Any:
     return loads_strict(raw, "bundle record")
 
@@ -383,7 +373,7 @@ def _parse(plaintext: bytes, info: BundleInfo) -> tuple[list[Event], list[Snapsh
         position += length
         if flags & FLAG_ZLIB:
             limit = _MAX_EVENTS_BLOCK if rtype == REC_EVENTS else _MAX_SNAPSHOT
-            body = _inflate(memoryview(body), limit)
+            body = inflate_bounded(memoryview(body), limit, "record")
         if rtype == REC_EVENTS:  # hashing below re-encodes every field: no check here
             _event_rows(loads_strict(body, "events", check=False), info.station_id, events)
         elif rtype == REC_SNAPSHOT:

@@ -24,6 +24,7 @@ import json
 import math
 import os
 import struct
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -233,6 +234,19 @@ def _finite_float(text: str) -> float:
     if math.isinf(value):  # "1e400" parses to inf, which canonical JSON cannot encode
         raise ValueError(f"number {text[:20]} out of range")
     return value
+
+
+def inflate_bounded(data: bytes | memoryview, limit: int, what: str) -> bytes:
+    """zlib-decompress untrusted `data` into at most `limit` bytes; FormatError for a bomb,
+    damage or trailing bytes (no unbounded allocation on hostile input)."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(data, limit)
+    except zlib.error as exc:
+        raise FormatError(detail=f"{what} does not decompress: {exc}") from None
+    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
+        raise FormatError(detail=f"{what} too large or has trailing bytes")
+    return out
 
 
 def loads_strict(

@@ -16,7 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from sync.crypto import KeyPair, PublicKeys, unwrap_secret, wrap_secret
-from sync.envelope import DEFAULT_CHUNK_SIZE, EnvelopeInfo, inspect, loads_strict, open_, seal
+from sync.envelope import (
+    DEFAULT_CHUNK_SIZE,
+    EnvelopeInfo,
+    inflate_bounded,
+    inspect,
+    loads_strict,
+    open_,
+    seal,
+)
 from sync.errors import (
     BadSignature,
     FormatError,
@@ -107,17 +115,6 @@ def _normalise_password(password: str) -> str:
     return "".join(unicodedata.normalize("NFKC", password).split())
 
 
-def _inflate(data: bytes, limit: int) -> bytes:
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(data, limit)
-    except zlib.error as exc:
-        raise FormatError(detail=f"content does not decompress: {exc}") from None
-    if inflater.unconsumed_tail or not inflater.eof or inflater.unused_data:
-        raise FormatError(detail="content too large or has trailing bytes")
-    return out
-
-
 def _json_object(raw: bytes, what: str) -> dict[str, Any]:
     value = loads_strict(raw, what)
     if not isinstance(value, dict):
@@ -161,7 +158,7 @@ def unseal_paper(content: Mapping[str, Any], password: str) -> dict[str, Any]:
     if not secret:
         raise WrongPassphrase(detail="empty paper password")
     raw = unwrap_secret(paper["wrap"], secret)
-    return _json_object(_inflate(raw, MAX_CONTENT_SIZE), "paper")
+    return _json_object(inflate_bounded(raw, MAX_CONTENT_SIZE, "content"), "paper")
 
 
 def build_package(
@@ -273,7 +270,9 @@ def open_package(
         raise PackageRefused(reason="not_for_this_station", detail=exc.detail) from None
     except (BadSignature, UnexpectedSigner) as exc:  # the bytes changed under us
         raise PackageRefused(reason="bad_signature", detail=exc.detail) from None
-    content = _json_object(_inflate(plaintext, MAX_CONTENT_SIZE), "package content")
+    content = _json_object(
+        inflate_bounded(plaintext, MAX_CONTENT_SIZE, "content"), "package content"
+    )
     if meta.paper_sealed != paper_is_sealed(content):
         raise FormatError(detail="paper_sealed does not match the content")
     return meta, content
