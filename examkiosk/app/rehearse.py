@@ -23,7 +23,7 @@ from examkiosk.app.demo_venue import DemoVenue, build_demo_venue, camera_video
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.export import export_bundle
-from examkiosk.core.face_check import FaceService
+from examkiosk.core.face_check import LIVENESS_FRAMES, FaceService
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
 from hardware.sim.card_queue import QueueCardReader
 from sync.bundle import inspect_bundle
@@ -82,9 +82,6 @@ def _document(entry: dict[str, Any]) -> IdentityDocument:
         birth_date=date.fromisoformat(str(entry["birth_date"])),
         nationality="CHN",
     )
-
-
-LIVENESS_FRAMES = 20  # about two seconds of camera at 10 frames per second
 
 
 def _grab(video: Path | None) -> tuple[Any, bytes | None, list[Any]]:

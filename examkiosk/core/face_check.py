@@ -14,6 +14,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# Camera frames the door grabs for the blink check: about two seconds at 10 frames/s.
+LIVENESS_FRAMES = 20
+
 
 @dataclass(frozen=True)
 class FaceCheck:

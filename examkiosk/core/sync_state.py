@@ -18,7 +18,6 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
 from sync.bundle import BundleInfo
-from sync.client import PassResult, SyncClient, SyncUnavailable
+from sync.client import PassResult, SyncClient, SyncUnavailable, utc_now_iso
 from sync.errors import SyncError
 from sync.events import Event, canonical_json
 from sync.snapshot_upload import PendingSnapshot
@@ -88,10 +87,6 @@ class SyncState:
         """Events after this seq are not yet acknowledged. 0 when the centre holds another
         history (a restored station): then nothing of ours counts as acknowledged."""
         return 0 if self.diverged else self.acked_seq
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _int(value: str | None) -> int:
@@ -160,7 +155,7 @@ def record_ack(station: Station, acked_seq: int, diverged: bool) -> None:
 
 def record_pass(station: Station, result: PassResult) -> SyncState:
     """Keep the outcome of a sync pass; the marks move only when the centre answered."""
-    values = {KEY_LAST_ATTEMPT: _now()}
+    values = {KEY_LAST_ATTEMPT: utc_now_iso()}
     if result.ok:
         values[KEY_ACKED_SEQ] = str(result.acked_seq)
         values[KEY_DIVERGED] = "1" if result.diverged else "0"
@@ -178,7 +173,7 @@ def record_unreachable(station: Station, error: SyncError) -> None:
     _write(
         station,
         {
-            KEY_LAST_ATTEMPT: _now(),
+            KEY_LAST_ATTEMPT: utc_now_iso(),
             KEY_LAST_ERROR: json.dumps({"en": error.en, "zh": error.zh}, ensure_ascii=False),
         },
     )
@@ -187,7 +182,7 @@ def record_unreachable(station: Station, error: SyncError) -> None:
 def record_export(station: Station, info: BundleInfo, path: Path, scope: str) -> None:
     """Note the last USB export (for the status screen); never fails the export itself."""
     note = {
-        "at": _now(),
+        "at": utc_now_iso(),
         "path": str(path),
         "scope": scope,
         "first_seq": info.first_seq,

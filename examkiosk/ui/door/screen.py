@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from examkiosk.core import roster
 from examkiosk.core.checkin import Assessment, CheckInDesk
+from examkiosk.core.face_check import LIVENESS_FRAMES
 from examkiosk.core.roster import Candidate
 from examkiosk.core.station import Station
 from examkiosk.ui import theme
@@ -42,9 +43,6 @@ class SimulatedDoor:
 
     reader: QueueCardReader
     video_for: Callable[[str], Path | None]
-
-
-LIVENESS_FRAMES = 20  # about two seconds of camera for the blink check
 
 
 def prepare(
