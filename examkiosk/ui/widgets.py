@@ -48,11 +48,17 @@ def label(texts: Texts, zh: str, en: str, role: str = "", wrap: bool = True) -> 
 
 
 def button(texts: Texts, zh: str, en: str, role: str = "", name: str = "") -> QPushButton:
+    """A big push button. A `primary` one is its dialog's default: Enter presses it from
+    any field. Without that, QDialog makes the first auto-default button in the focus chain
+    the default, which in a "取消 | 确定" row is 取消 (Enter quit the kiosk at start-up)."""
     widget = QPushButton()
     texts.bind(widget.setText, zh, en)
     widget.setCursor(Qt.CursorShape.PointingHandCursor)
     if role:
         widget.setProperty("role", role)
+    # Outside a dialog this flag does nothing; inside one, QPushButton re-registers itself
+    # as the dialog's main default when it is reparented into it.
+    widget.setDefault(role == "primary")
     if name:
         widget.setObjectName(name)
     return widget

@@ -52,8 +52,11 @@ class ManualEntryDialog(QDialog):
             "Reason (required), e.g. the card's chip is damaged",
         )
         self.ok = button(self.texts, "核验", "Check", role="primary", name="manual_ok")
-        cancel = button(self.texts, "取消", "Cancel")
+        cancel = button(self.texts, "取消", "Cancel", name="manual_cancel")
         self.ok.clicked.connect(self._accept)
+        # Enter in the number field goes on to the reason while it is empty; once both are
+        # filled, Enter presses 核验 (the dialog's default button) from either field.
+        self.number.returnPressed.connect(self._number_entered)
         cancel.clicked.connect(self.reject)
         self.number.textChanged.connect(self._changed)
         self.reason.textChanged.connect(self._changed)
@@ -67,7 +70,14 @@ class ManualEntryDialog(QDialog):
         layout.addWidget(label(self.texts, "手工录入原因", "Why by hand", role="heading"))
         layout.addWidget(self.reason)
         layout.addLayout(actions)
+        QWidget.setTabOrder(self.number, self.reason)
+        QWidget.setTabOrder(self.reason, self.ok)
+        QWidget.setTabOrder(self.ok, cancel)
         self._changed()
+
+    def _number_entered(self) -> None:
+        if check_id_number(self.number.text())[0] and not self.reason.text().strip():
+            self.reason.setFocus()
 
     def _changed(self) -> None:
         valid, wrong, message = check_id_number(self.number.text())
