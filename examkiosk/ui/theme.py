@@ -35,7 +35,7 @@ QLabel[role="muted"] {{ color: #5b6776; }}
 QLabel[role="banner"] {{ font-size: 22px; font-weight: bold; color: white; border-radius: 8px;
     padding: 10px 14px; }}
 QLabel[role="error"] {{ color: {REFUSE}; font-weight: bold; }}
-QLabel[role="photo"] {{ background: #e7ebf0; border: 1px solid #c9d1db; border-radius: 6px;
+QWidget[role="photo"] {{ background: #e7ebf0; border: 1px solid #c9d1db; border-radius: 6px;
     color: #5b6776; }}
 QPushButton {{ min-height: 52px; padding: 4px 18px; border-radius: 8px; font-size: 18px;
     background: #e4e9f0; border: 1px solid #b9c3cf; }}

@@ -9,9 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import QFrame, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPixmap
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStyle,
+    QStyleOption,
+    QVBoxLayout,
+    QWidget,
+)
 
 from examkiosk.ui.i18n import tr
 
@@ -102,30 +111,69 @@ def pixmap_from_bytes(data: bytes | None) -> QPixmap | None:
     return pixmap if pixmap.loadFromData(data) else None
 
 
-class PhotoBox(QLabel):
-    """A fixed-size photo slot with a caption-like placeholder when empty."""
+class PhotoBox(QWidget):
+    """A photo slot that scales its picture to the space it gets (aspect kept, never
+    cropped), with a plain-words placeholder when there is no picture.
 
-    def __init__(self, width: int, height: int, parent: QWidget | None = None) -> None:
+    The picture is painted, not set on a QLabel: a label's size hint is its pixmap's size,
+    which would push the layout (and the window) to grow with every bigger photo.
+    `width` x `height` is the preferred size; it shrinks to `minimum` (default half of it).
+    """
+
+    def __init__(
+        self,
+        width: int,
+        height: int,
+        parent: QWidget | None = None,
+        minimum: tuple[int, int] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setProperty("role", "photo")
-        self.setFixedSize(width, height)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setWordWrap(True)
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self._preferred = QSize(width, height)
+        low = minimum or (max(48, width // 2), max(48, height // 2))
+        self.setMinimumSize(*low)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._pixmap: QPixmap | None = None
+        self._placeholder = ""
+
+    def sizeHint(self) -> QSize:
+        return self._preferred
 
     def show_pixmap(self, pixmap: QPixmap | None, placeholder: str = "") -> None:
-        self._pixmap = pixmap
-        if pixmap is None or pixmap.isNull():
-            self.clear()
-            self.setText(placeholder)
-            return
-        self.setPixmap(
-            pixmap.scaled(
-                self.size(),
-                Qt.AspectRatioMode.KeepAspectRatio,
-                Qt.TransformationMode.SmoothTransformation,
-            )
-        )
+        self._pixmap = None if pixmap is None or pixmap.isNull() else pixmap
+        self._placeholder = placeholder
+        self.update()
+
+    def placeholder(self) -> str:
+        return "" if self.has_picture() else self._placeholder
 
     def has_picture(self) -> bool:
-        return self._pixmap is not None and not self._pixmap.isNull()
+        return self._pixmap is not None
+
+    def picture_rect(self) -> QRect:
+        """Where the picture is drawn: the largest rectangle of its aspect inside the slot."""
+        area = self.contentsRect().adjusted(2, 2, -2, -2)
+        if self._pixmap is None:
+            return area
+        size = self._pixmap.size().scaled(area.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        x = area.x() + (area.width() - size.width()) // 2
+        y = area.y() + (area.height() - size.height()) // 2
+        return QRect(x, y, size.width(), size.height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        option = QStyleOption()
+        option.initFrom(self)
+        painter = QPainter(self)
+        self.style().drawPrimitive(QStyle.PrimitiveElement.PE_Widget, option, painter, self)
+        if self._pixmap is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawPixmap(self.picture_rect(), self._pixmap)
+        elif self._placeholder:
+            painter.setPen(self.palette().color(self.foregroundRole()))
+            painter.drawText(
+                self.contentsRect().adjusted(8, 8, -8, -8),
+                int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
+                self._placeholder,
+            )
+        painter.end()

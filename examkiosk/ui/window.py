@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -196,6 +196,22 @@ class KioskWindow(QMainWindow):
             return
         self.shutdown()
         super().closeEvent(event)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.fit_to_screen()
+        super().showEvent(event)
+
+    def fit_to_screen(self) -> None:
+        """Never larger than the screen the window is on: a window taller than a 768-line
+        laptop screen puts the decision buttons below its edge. The screens lay themselves
+        out to fit (scroll areas, wrapped text) rather than grow."""
+        screen = self.screen()
+        if screen is None:
+            return
+        available = screen.availableGeometry().size()
+        self.setMaximumSize(available)
+        if self.width() > available.width() or self.height() > available.height():
+            self.resize(self.size().boundedTo(available))
 
     def _close_now(self) -> None:
         self._close_granted = True

@@ -10,7 +10,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The offscreen platform with the screens venues have (tests/ui/screens.json: 1366x768,
+# 1280x1024, 1920x1080 side by side), so a window can be put on each and measured.
+SCREENS = Path(__file__).with_name("screens.json")
+if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
+    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
 
 from PySide6.QtWidgets import QApplication
 

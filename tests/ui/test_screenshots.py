@@ -1,7 +1,9 @@
-"""A screenshot of each station mode of the demo venue at kiosk size (1366x768), checked to
-be a real screen: many colours, the expected controls visible, Chinese drawn with a CJK font.
+"""Each state of each station mode of the demo venue, on each screen venues have (1366x768,
+1280x1024, 1920x1080: tests/ui/screens.json), saved as a PNG and checked to be a real,
+usable screen: many colours, Chinese drawn with a CJK font, the window no larger than the
+screen, and the controls that matter (放行 / 拒绝入场, 下一题, 交卷...) wholly on screen.
 
-    make screenshots            (PNGs in ./screenshots)
+    make screenshots            (PNGs in ./screenshots/<size>/)
     EXAMKIOSK_SCREENSHOTS=DIR QT_QPA_PLATFORM=offscreen .venv/bin/python -m pytest tests/ui/test_screenshots.py
 """
 
@@ -13,42 +15,73 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPoint, QRect, Qt
+from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter, QScreen
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
+from examkiosk.core.roster import all_candidates
 from examkiosk.core.station import Station
 from examkiosk.ui import theme
-from examkiosk.ui.app import KIOSK_SIZE, SharedFace, build_window, demo_devices
+from examkiosk.ui.app import SharedFace, build_window, demo_devices
 from examkiosk.ui.door.screen import DoorScreen
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.passphrase import OpenGuard
 from examkiosk.ui.window import KioskWindow
 from tests.ui.conftest import faces_dir
 
+SIZES = {"1366x768": (1366, 768), "1280x1024": (1280, 1024), "1920x1080": (1920, 1080)}
+PASSPORT = "E12345678"
+
+
+def screen_of(size: tuple[int, int]) -> QScreen:
+    for screen in QApplication.screens():
+        if (screen.geometry().width(), screen.geometry().height()) == size:
+            return screen
+    raise AssertionError(
+        f"no {size[0]}x{size[1]} screen: run with QT_QPA_PLATFORM=offscreen so that "
+        "tests/ui/conftest.py loads tests/ui/screens.json"
+    )
+
+
+@pytest.fixture(params=list(SIZES))
+def size_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
 
 @pytest.fixture
-def shots_dir(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
+def shots_dir(request: pytest.FixtureRequest, tmp_path: Path, size_name: str) -> Path:
     chosen = os.environ.get("EXAMKIOSK_SCREENSHOTS")
     try:
         chosen = request.config.getoption("--screenshots-dir") or chosen
     except ValueError:  # the option is registered only when tests/ui is named on the command line
         pass
-    folder = Path(chosen) if chosen else tmp_path / "screenshots"
+    folder = (Path(chosen) if chosen else tmp_path / "screenshots") / size_name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 
 @pytest.fixture
 def window(
-    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path
+    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path, size_name: str
 ) -> Iterator[KioskWindow]:
+    # One candidate registered with a passport (a foreign candidate): their card is read
+    # as a passport whose chip holds a photo.
+    first = all_candidates(station.store)[3]
+    with station.store.transaction() as conn:
+        conn.execute(
+            "UPDATE candidates SET id_number = ? WHERE candidate_id = ?",
+            (PASSPORT, first.candidate_id),
+        )
     devices = demo_devices(venue_dir)
     built = build_window(station, ops, devices, OpenGuard(), "door", SharedFace())
     qtbot.addWidget(built)
-    built.setFixedSize(*KIOSK_SIZE)
+    screen = screen_of(SIZES[size_name])
+    built.setScreen(screen)
+    built.move(screen.geometry().topLeft())
+    built.resize(screen.availableGeometry().size())  # as showFullScreen would
     built.show()
+    qtbot.waitExposed(built)
     yield built
     built.shutdown()
     devices.feed.close()
@@ -60,12 +93,47 @@ def pixels(image: QImage) -> np.ndarray:
     return data.reshape(image.height(), image.bytesPerLine() // 4, 4)[:, : image.width(), :3].copy()
 
 
-def save_and_check(window: KioskWindow, folder: Path, name: str) -> np.ndarray:
+def fits_screen(window: KioskWindow) -> None:
+    """The window is no larger than its screen, and its layout fits in it (Qt would
+    otherwise clip whatever sits at the bottom or right, without a word)."""
+    screen = window.screen().availableGeometry().size()
+    assert window.width() <= screen.width() and window.height() <= screen.height(), (
+        f"window {window.width()}x{window.height()} larger than the screen "
+        f"{screen.width()}x{screen.height()}"
+    )
+    need = window.minimumSizeHint()
+    assert need.width() <= window.width() and need.height() <= window.height(), (
+        f"the layout needs {need.width()}x{need.height()}, the window is "
+        f"{window.width()}x{window.height()}: something is cut off"
+    )
+
+
+def wholly_on_screen(window: KioskWindow, *widgets: QWidget) -> None:
+    """Each widget is shown, inside the window, and not clipped by a scroll area."""
+    area = window.rect()
+    for widget in widgets:
+        name = widget.objectName() or type(widget).__name__
+        assert widget.isVisible(), f"{name} not visible"
+        top_left = widget.mapTo(window, QPoint(0, 0))
+        rect = QRect(top_left, widget.size())
+        assert area.contains(rect), f"{name} at {rect.getRect()} is outside the window {area}"
+        shown = widget.visibleRegion().boundingRect()
+        assert shown == widget.rect(), f"{name} is partly hidden ({shown} of {widget.rect()})"
+
+
+def no_horizontal_scrolling(root: QWidget) -> None:
+    for scroll in root.findChildren(QScrollArea):
+        if scroll.isVisible():
+            bar = scroll.horizontalScrollBar()
+            assert bar.maximum() == 0, f"{scroll.objectName()} scrolls sideways by {bar.maximum()}"
+
+
+def shot(window: KioskWindow, folder: Path, name: str) -> np.ndarray:
     QApplication.processEvents()
+    fits_screen(window)
     image = window.grab().toImage()
     path = folder / f"{name}.png"
     assert image.save(str(path)), f"could not write {path}"
-    assert (image.width(), image.height()) == KIOSK_SIZE
     array = pixels(image)
     colours = len(np.unique(array.reshape(-1, 3), axis=0))
     assert colours >= 40, f"{name}: only {colours} colours, the screen looks blank"
@@ -75,13 +143,6 @@ def save_and_check(window: KioskWindow, folder: Path, name: str) -> np.ndarray:
 def colour_area(array: np.ndarray, colour: str) -> int:
     c = QColor(colour)
     return int(np.all(array == (c.blue(), c.green(), c.red()), axis=-1).sum())
-
-
-def visible(window: KioskWindow, *names: str) -> None:
-    for name in names:
-        widget = window.findChild(QWidget, name)
-        assert widget is not None, f"{name} missing"
-        assert widget.isVisible(), f"{name} not visible"
 
 
 def drawn_like_tofu(font: QFont, text: str) -> bool:
@@ -99,58 +160,101 @@ def drawn_like_tofu(font: QFont, text: str) -> bool:
     return render(text) == render("\U0010fffd" * len(text))
 
 
-def test_each_station_mode_is_a_real_screen(
-    qtbot: QtBot, window: KioskWindow, shots_dir: Path, tmp_path: Path
+def present(qtbot: QtBot, door: DoorScreen, index: int, impostor: bool = False) -> None:
+    assert door.sim_panel is not None
+    door.verdict.show_message("", "", theme.NEUTRAL)
+    door.sim_panel.candidates.setCurrentIndex(index)
+    door.sim_panel.impostor.setChecked(impostor)
+    qtbot.mouseClick(door.sim_panel.present, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: door.verdict.prepared is not None, timeout=30_000)
+    if faces_dir() is not None and door.verdict.prepared.assessment.candidate.has_photo:  # type: ignore[union-attr]
+        qtbot.waitUntil(door.camera.picture.has_picture, timeout=10_000)
+
+
+def admit(qtbot: QtBot, door: DoorScreen) -> None:
+    door.verdict.invigilator.setText("监考员甲")
+    door.verdict.reason.setText("人工核对照片一致")
+    qtbot.mouseClick(door.verdict.admit, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已放行" in door.verdict.banner.text(), timeout=10_000)
+
+
+def decision_on_screen(window: KioskWindow, door: DoorScreen) -> None:
+    v = door.verdict
+    wholly_on_screen(window, v.banner, v.admit, v.refuse, v.invigilator, v.reason)
+
+
+def test_door_states(
+    qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station
 ) -> None:
     family = theme.cjk_family()
     assert family, "no CJK font installed (Debian: apt-get install fonts-noto-cjk)"
-    app_font = QApplication.font()
-    assert QFontInfo(app_font).family() == family
-    assert not drawn_like_tofu(app_font, "考生核验")
+    assert QFontInfo(QApplication.font()).family() == family
+    assert not drawn_like_tofu(QApplication.font(), "考生核验")
 
     door = window.screen_for("door")
     assert isinstance(door, DoorScreen) and door.sim_panel is not None
     qtbot.waitUntil(lambda: door.ready() and door.roster.table.rowCount() == 20, timeout=30_000)
-    qtbot.mouseClick(door.sim_panel.present, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: door.verdict.prepared is not None, timeout=30_000)
-    if faces_dir() is not None:
-        qtbot.waitUntil(door.camera.picture.has_picture, timeout=10_000)
-    visible(
-        window,
-        "roster_table",
-        "camera_picture",
-        "verdict_banner",
-        "admit",
-        "refuse",
-        "sim_present",
-        "manual_entry",
-    )
-    assert QFontInfo(door.verdict.banner.font()).family() == family
-    array = save_and_check(window, shots_dir, "door")
+    wholly_on_screen(window, door.roster.table, door.camera.picture, door.manual)
+    shot(window, shots_dir, "door-waiting")
+    decision_on_screen(window, door)
+
+    with_photo = [c for c in all_candidates(station.store) if c.has_photo]
+    without_photo = next(c for c in all_candidates(station.store) if not c.has_photo)
+
+    present(qtbot, door, door.sim_panel.index_of(with_photo[0].candidate_id))
     prepared = door.verdict.prepared
     assert prepared is not None
-    banner_colour = theme.RECOMMENDATION_COLOURS[prepared.assessment.recommendation]
-    assert colour_area(array, banner_colour) > 5_000, (
-        "the verdict banner is not drawn in its colour"
-    )
+    array = shot(window, shots_dir, "door-match")
+    decision_on_screen(window, door)
+    assert door.verdict.chip_photo.has_picture(), "the chip photo is not shown"
+    colour = theme.RECOMMENDATION_COLOURS[prepared.assessment.recommendation]
+    assert colour_area(array, colour) > 5_000, "the verdict banner is not drawn in its colour"
+    wholly_on_screen(window, door.verdict.chip_photo, door.verdict.roster_photo)
+    wholly_on_screen(window, door.verdict.live_photo)
 
-    window.set_mode("seat")
-    qtbot.wait(300)
-    seat = window.stack.currentWidget()
-    assert seat is not None and seat.isVisible()
-    try:
-        from examkiosk.ui.seat import SeatScreen
-    except ImportError:
-        visible(window, "seat_placeholder")
-    else:
-        assert isinstance(seat, SeatScreen), "the candidate login screen did not load"
-    save_and_check(window, shots_dir, "seat")
+    present(qtbot, door, door.sim_panel.index_of(with_photo[0].candidate_id), impostor=True)
+    shot(window, shots_dir, "door-impostor")
+    decision_on_screen(window, door)
+    if faces_dir() is not None:
+        prepared = door.verdict.prepared
+        assert prepared is not None and prepared.assessment.recommendation == "refuse"
 
+    present(qtbot, door, door.sim_panel.index_of(without_photo.candidate_id))
+    shot(window, shots_dir, "door-no-photo")
+    decision_on_screen(window, door)
+    assert "名单中没有" in door.verdict.roster_photo.placeholder()
+
+    passport = next(c for c in all_candidates(station.store) if c.id_number == PASSPORT)
+    present(qtbot, door, door.sim_panel.index_of(passport.candidate_id))
+    prepared = door.verdict.prepared
+    assert prepared is not None and prepared.assessment.document.doc_type.value == "passport"
+    assert door.verdict.chip_photo.has_picture()
+    shot(window, shots_dir, "door-passport")
+    decision_on_screen(window, door)
+    admit(qtbot, door)
+
+    manual = with_photo[1]
+    dialog = door.open_manual_entry()
+    dialog.number.setText(manual.id_number)
+    dialog.reason.setText("证件芯片损坏")
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= window.width() and dialog.height() <= window.height()
+    dialog.grab().save(str(shots_dir / "door-manual-dialog.png"))
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: door.verdict.prepared is not None, timeout=30_000)
+    shot(window, shots_dir, "door-manual")
+    decision_on_screen(window, door)
+
+
+def test_admin_screen(qtbot: QtBot, window: KioskWindow, shots_dir: Path, tmp_path: Path) -> None:
     window.set_mode("admin")
     admin = window.screen_for("admin")
     qtbot.waitUntil(lambda: getattr(admin, "summary", None) is not None, timeout=10_000)
     with qtbot.waitSignal(admin.bundle_exported, timeout=30_000):  # type: ignore[attr-defined]
         admin.export_to(tmp_path / "ST-DEMO-01.ekb")  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: "ST-DEMO-01.ekb" in admin.sync_info.text(), timeout=10_000)  # type: ignore[attr-defined]
-    visible(window, "station_info", "sync_info", "import_package", "export_bundle", "export_result")
-    save_and_check(window, shots_dir, "admin")
+    for name in ("station_info", "sync_info", "import_package", "export_bundle"):
+        widget = admin.findChild(QWidget, name)
+        assert widget is not None, f"{name} missing"
+        wholly_on_screen(window, widget)
+    shot(window, shots_dir, "admin")

@@ -60,7 +60,8 @@ class RosterList(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(40)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # Names are never elided ("陈…" is useless at the door): the last column takes the slack.
+        header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setWordWrap(False)

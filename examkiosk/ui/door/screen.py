@@ -56,14 +56,20 @@ def prepare(
     assessment = desk.assess(document, image, jpeg, sequence)
     store = desk.station.store
     suspects = []
+    photos = []
     for candidate_id, _distance in assessment.face.suspects:
         rows = store.query(
             "SELECT name, ticket FROM candidates WHERE candidate_id = ?", (candidate_id,)
         )
         if rows:
             suspects.append((str(rows[0][0]), str(rows[0][1])))
+            photos.append(roster.photo(store, candidate_id))
     return Prepared(
-        assessment, roster.photo(store, assessment.candidate.candidate_id), image, tuple(suspects)
+        assessment,
+        roster.photo(store, assessment.candidate.candidate_id),
+        image,
+        tuple(suspects),
+        tuple(photos),
     )
 
 
@@ -122,9 +128,11 @@ class DoorScreen(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.setSpacing(12)
-        layout.addWidget(card(self.roster), 36)
-        layout.addWidget(centre, 27)
-        layout.addWidget(card(self.verdict), 37)
+        # The verdict (three photos side by side) gets the most room: it is what the
+        # invigilator decides on.
+        layout.addWidget(card(self.roster), 31)
+        layout.addWidget(centre, 23)
+        layout.addWidget(card(self.verdict), 46)
 
         self.watch = CardWatch(self.reader, ops, self) if self.reader is not None else None
         if self.watch is not None:
@@ -185,9 +193,17 @@ class DoorScreen(QWidget):
         assert self.simulated is not None
         video = self.simulated.video_for(camera_candidate_id)
         reader = self.simulated.reader
-        self.camera.switch_source(
-            str(video) if video else None, lambda: reader.present(simulated_card(candidate))
-        )
+        store = self.station.store
+
+        def chip(photo: bytes | None) -> None:
+            # The demo card's chip holds the candidate's roster photo, as a real ID card's
+            # chip holds the issuing office's photo.
+            self.camera.switch_source(
+                str(video) if video else None,
+                lambda: reader.present(simulated_card(candidate, photo)),
+            )
+
+        self.ops.run(lambda job: roster.photo(store, candidate.candidate_id), chip)
 
     def _card_read(self, document: IdentityDocument) -> None:
         self.mrz.dismiss()

@@ -13,8 +13,18 @@ from examkiosk.ui.widgets import Texts, button, label
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
 
 
-def simulated_card(candidate: Candidate) -> IdentityDocument:
-    """The resident ID card the candidate would carry (birth date from the ID number)."""
+def simulated_card(candidate: Candidate, chip_photo: bytes | None = None) -> IdentityDocument:
+    """The document the candidate would carry: a resident ID card (birth date from the ID
+    number), or a passport when the roster names them by a passport number. `chip_photo`
+    is what the card's chip holds (the demo uses the candidate's roster photo)."""
+    if not candidate.id_number[:1].isdigit():
+        return IdentityDocument(
+            doc_type=DocumentType.PASSPORT,
+            number=candidate.id_number,
+            name=candidate.name,
+            reading_method=ReadingMethod.SIMULATED,
+            photo=chip_photo,
+        )
     birth: date | None
     try:
         digits = candidate.id_number[6:14]
@@ -28,6 +38,7 @@ def simulated_card(candidate: Candidate) -> IdentityDocument:
         reading_method=ReadingMethod.SIMULATED,
         birth_date=birth,
         nationality="CHN",
+        photo=chip_photo,
     )
 
 
@@ -70,6 +81,9 @@ class SimulatedCardPanel(QWidget):
             self.candidates.addItem(f"{c.seat}  {c.name}  {c.ticket}", c.candidate_id)
         if 0 <= current < len(self._list):
             self.candidates.setCurrentIndex(current)
+
+    def index_of(self, candidate_id: str) -> int:
+        return self.candidates.findData(candidate_id)
 
     def select(self, candidate_id: str) -> None:
         index = self.candidates.findData(candidate_id)
