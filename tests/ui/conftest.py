@@ -12,9 +12,11 @@ import pytest
 
 # The offscreen platform with the screens venues have (tests/ui/screens.json: 1366x768,
 # 1280x1024, 1920x1080 side by side), so a window can be put on each and measured.
-SCREENS = Path(__file__).with_name("screens.json")
-if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen":
-    os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={SCREENS}"
+os.environ["QT_QPA_PLATFORM"] = (
+    f"offscreen:configfile={Path(__file__).with_name('screens.json')}"
+    if os.environ.get("QT_QPA_PLATFORM", "offscreen") == "offscreen"
+    else os.environ["QT_QPA_PLATFORM"]
+)
 
 from PySide6.QtWidgets import QApplication
 

@@ -183,9 +183,7 @@ def decision_on_screen(window: KioskWindow, door: DoorScreen) -> None:
     wholly_on_screen(window, v.banner, v.admit, v.refuse, v.invigilator, v.reason)
 
 
-def test_door_states(
-    qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station
-) -> None:
+def test_door_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station) -> None:
     family = theme.cjk_family()
     assert family, "no CJK font installed (Debian: apt-get install fonts-noto-cjk)"
     assert QFontInfo(QApplication.font()).family() == family

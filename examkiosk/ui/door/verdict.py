@@ -102,16 +102,14 @@ class PhotoTile(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.note)
 
-    def set_photo(
-        self, caption: str, pixmap: QPixmap | None, missing: str, note: str = ""
-    ) -> None:
+    def set_photo(self, caption: str, pixmap: QPixmap | None, missing: str, note: str = "") -> None:
         self.caption.setText(caption)
         self.photo.show_pixmap(pixmap, missing)
         self.note.setText(note)
 
 
 def _pair_note(check: Any | None) -> str:
-    """"与现场抓拍：一致 87%" for one reference, coloured by the decision."""
+    """ "与现场抓拍：一致 87%" for one reference, coloured by the decision."""
     if check is None:
         return ""
     dec_zh, dec_en, colour = DECISION.get(
