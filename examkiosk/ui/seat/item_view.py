@@ -6,11 +6,14 @@ what is emitted and saved is always the package's option key.
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
     QCheckBox,
+    QFrame,
     QLabel,
     QRadioButton,
     QVBoxLayout,
@@ -22,6 +25,20 @@ from examkiosk.ui.i18n import tr
 from examkiosk.ui.widgets import pixmap_from_bytes
 
 LABELS = "ABCDEFGHIJ"
+# A stem that carries its own number ("12. 下列…", "12、…") would be numbered twice.
+_LEADING_NUMBER = re.compile(r"^\s*\d{1,4}\s*[.、．)）]\s*")
+
+
+def plain_stem(stem: str) -> str:
+    return _LEADING_NUMBER.sub("", stem, count=1)
+
+
+def group_caption(kind: str, first: int, last: int) -> str:
+    """ "第21–23题共用题干" (or 备选答案 for B1), the range the shared part applies to."""
+    numbers = f"{first}–{last}" if last > first else f"{first}"
+    if kind == "B1":
+        return tr(f"第{numbers}题共用备选答案", f"Items {numbers} share these options")
+    return tr(f"第{numbers}题共用题干", f"Items {numbers} share this case")
 
 
 def _image(media: Media | None) -> QLabel | None:
@@ -57,7 +74,16 @@ class ItemView(QWidget):
         self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
         self._layout.setSpacing(10)
 
-    def show_item(self, item: Item, number: int, answer: list[str], locked: bool) -> None:
+    def show_item(
+        self,
+        item: Item,
+        number: int,
+        answer: list[str],
+        locked: bool,
+        group_numbers: tuple[int, int] | None = None,
+    ) -> None:
+        """Show `item` as number `number`; `group_numbers` (first, last) is the range of
+        items sharing its case or B1 options, shown once in a pane of its own."""
         self.item = item
         while self._layout.count():
             child = self._layout.takeAt(0).widget()
@@ -69,10 +95,8 @@ class ItemView(QWidget):
         tag.setProperty("role", "muted")
         self._layout.addWidget(tag)
         if item.group is not None and (item.group.stem or item.kind == "B1"):
-            self._layout.addWidget(self._group_label(item))
-            if (picture := _image(item.group.image)) is not None:
-                self._layout.addWidget(picture)
-        stem = QLabel(f"{number}. {item.stem}")
+            self._layout.addWidget(self._group_pane(item, group_numbers or (number, number)))
+        stem = QLabel(f"{number}. {plain_stem(item.stem)}")
         stem.setObjectName("stem")
         stem.setWordWrap(True)
         stem.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
@@ -81,8 +105,10 @@ class ItemView(QWidget):
             self._layout.addWidget(picture)
         self._group = QButtonGroup(self)
         self._group.setExclusive(not item.multiple)
+        shared = item.kind == "B1" and item.group is not None
         for position, option in enumerate(item.options):
-            text = f"{LABELS[position]}. {option.text}"
+            # B1 options are listed once, in the group's pane; each item answers by letter.
+            text = LABELS[position] if shared else f"{LABELS[position]}. {option.text}"
             button: QAbstractButton = QCheckBox(text) if item.multiple else QRadioButton(text)
             button.setObjectName(f"option_{LABELS[position]}")
             button.setProperty("key", option.key)
@@ -103,18 +129,30 @@ class ItemView(QWidget):
             note.setProperty("role", "error")
             self._layout.addWidget(note)
 
-    def _group_label(self, item: Item) -> QLabel:
+    def _group_pane(self, item: Item, numbers: tuple[int, int]) -> QFrame:
         assert item.group is not None
+        pane = QFrame()
+        pane.setObjectName("group_pane")
+        pane.setProperty("role", "case")
+        box = QVBoxLayout(pane)
+        box.setContentsMargins(12, 8, 12, 10)
+        caption = QLabel(group_caption(item.kind, *numbers))
+        caption.setObjectName("group_caption")
+        caption.setProperty("role", "muted")
+        box.addWidget(caption)
         if item.kind == "B1":
-            listed = "  ".join(f"{LABELS[n]}. {o.text}" for n, o in enumerate(item.options))
-            text = tr("（共用备选答案）", "(shared options) ") + listed
+            text = "\n".join(f"{LABELS[n]}. {o.text}" for n, o in enumerate(item.options))
+            if item.group.stem:
+                text = item.group.stem + "\n" + text
         else:
-            text = tr("（共用题干）", "(shared case) ") + item.group.stem
-        widget = QLabel(text)
-        widget.setObjectName("group_stem")
-        widget.setWordWrap(True)
-        widget.setProperty("role", "group")
-        return widget
+            text = item.group.stem
+        body = QLabel(text)
+        body.setObjectName("group_stem")
+        body.setWordWrap(True)
+        box.addWidget(body)
+        if (picture := _image(item.group.image)) is not None:
+            box.addWidget(picture)
+        return pane
 
     def answer(self) -> list[str]:
         return sorted(str(b.property("key")) for b in self._buttons if b.isChecked())

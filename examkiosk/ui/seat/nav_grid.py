@@ -4,9 +4,10 @@ unanswered, the current one outlined. A state shows only what was committed."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGridLayout, QPushButton, QScrollArea, QWidget
 
-COLUMNS = 8
+COLUMNS = 8  # at most; fewer when the grid is narrow (large fonts), never a sideways scroll
 
 
 def _repolish(widget: QWidget) -> None:
@@ -20,6 +21,8 @@ class NavGrid(QScrollArea):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._columns = COLUMNS
         self._inner = QWidget()
         self._grid = QGridLayout(self._inner)
         self._grid.setSpacing(4)
@@ -37,9 +40,31 @@ class NavGrid(QScrollArea):
             button.setObjectName(f"nav_{n + 1}")
             button.setProperty("nav", "unanswered")
             button.clicked.connect(lambda _checked=False, n=n: self.chosen.emit(n))
-            self._grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+            self._grid.addWidget(button, n // self._columns, n % self._columns)
             self.buttons.append(button)
         self._current = -1
+
+    def columns(self) -> int:
+        return self._columns
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.reflow()
+
+    def reflow(self) -> None:
+        """As many columns as fit the viewport's width (1 to COLUMNS)."""
+        if not self.buttons:
+            return
+        cell = max(b.minimumSizeHint().width() for b in self.buttons[:3]) + self._grid.spacing()
+        margins = self._grid.contentsMargins()
+        width = self.viewport().width() - margins.left() - margins.right()
+        columns = max(1, min(COLUMNS, width // max(1, cell)))
+        if columns == self._columns:
+            return
+        self._columns = columns
+        for n, button in enumerate(self.buttons):
+            self._grid.removeWidget(button)
+            self._grid.addWidget(button, n // columns, n % columns)
 
     def set_state(self, index: int, answered: bool, flagged: bool) -> None:
         button = self.buttons[index]

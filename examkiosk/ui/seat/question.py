@@ -7,6 +7,7 @@ A-E or 1-9 choose, F flags, Delete clears, ←/→ (or PageUp/PageDown) move, R 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,9 @@ from examkiosk.ui.ops import Operations
 from examkiosk.ui.seat.item_view import ItemView
 from examkiosk.ui.seat.nav_grid import NavGrid
 from examkiosk.ui.seat.proctor_view import CameraIndicator
+from examkiosk.ui.seat.style import palette
+
+LOW_TIME_MS = 5 * 60_000  # the timer turns red
 
 
 def format_remaining(ms: int) -> str:
@@ -109,10 +113,12 @@ class QuestionPage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.view)
         self.grid = NavGrid()
-        self.grid.setMinimumWidth(380)
+        self.grid.setMinimumWidth(220)  # the grid reflows its columns to the width it gets
         self.legend = QLabel()
         self.legend.setProperty("role", "muted")
         self.legend.setWordWrap(True)
+        self.legend.setObjectName("legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         side = QVBoxLayout()
         side.addWidget(self.legend)
         side.addWidget(self.grid, 1)
@@ -193,14 +199,32 @@ class QuestionPage(QWidget):
         self.camera.retranslate()
         self.lock_yes.setText(tr("确认进入下一部分", "Go to the next part"))
         self.lock_no.setText(tr("留在本部分", "Stay here"))
-        self.legend.setText(
-            tr(
-                "绿色：已作答　橙色⚑：已标记　白色：未作答",
-                "Green: answered · Orange ⚑: flagged · White: unanswered",
-            )
-        )
+        self._render_legend()
         if self.items:
             self._show(self.index)
+
+    def set_high_contrast(self, on: bool) -> None:
+        self._high_contrast = on
+        self._render_legend()
+
+    def _render_legend(self) -> None:
+        """Swatches in the grid's own colours (they differ in high contrast), each named."""
+        colours = palette(getattr(self, "_high_contrast", False))
+
+        def swatch(fill: str, text: str, ring: str = "#888888") -> str:
+            return (
+                f"<span style='background:{fill}; color:{fill}; border:1px solid {ring}'>"
+                f"&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{html.escape(text)}"
+            )
+
+        parts = [
+            swatch(colours["answered"], tr("已作答", "answered")),
+            swatch(colours["flagged"], tr("已标记⚑", "flagged ⚑")),
+            swatch(colours["unanswered"], tr("未作答", "unanswered"), colours["unanswered_text"]),
+            f"<span style='color:{colours['current']}'><b>▢</b></span>&nbsp;"
+            + html.escape(tr("粗框：当前题", "thick frame: this item")),
+        ]
+        self.legend.setText("&nbsp;&nbsp; ".join(parts))
 
     # -- loading and drawing --
 
@@ -235,7 +259,11 @@ class QuestionPage(QWidget):
         section = self.state.paper.sections[self.state.paper.section_index(item.item_id)]
         self.section.setText(section.title)
         self.view.show_item(
-            item, n + 1, self.committed.get(item.item_id, []), item.section_id in self.locked
+            item,
+            n + 1,
+            self.committed.get(item.item_id, []),
+            item.section_id in self.locked,
+            self._group_numbers(n),
         )
         self.grid.set_current(n)
         self.prev.setEnabled(n > 0)
@@ -247,9 +275,19 @@ class QuestionPage(QWidget):
         )
         self.view.focus_first()
 
+    def _group_numbers(self, n: int) -> tuple[int, int] | None:
+        """The 1-based numbers of the first and last item sharing item n's group."""
+        group = self.items[n].group
+        if group is None:
+            return None
+        same = [
+            k for k, i in enumerate(self.items) if i.group and i.group.group_id == group.group_id
+        ]
+        return same[0] + 1, same[-1] + 1
+
     def set_remaining(self, ms: int) -> None:
         self.remaining.setText(format_remaining(ms))
-        low = ms < 5 * 60_000
+        low = ms < LOW_TIME_MS
         role = "timer_low" if low else "timer"
         if self.remaining.property("role") != role:
             self.remaining.setProperty("role", role)

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
+from datetime import datetime
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QDialog,
     QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -25,6 +30,47 @@ def _heading(text: str = "") -> QLabel:
     return widget
 
 
+class SubmitDialog(QDialog):
+    """The one place a candidate submits: a separate window over the review page, so a
+    double click on 交卷 cannot submit. Focus starts on 返回检查 (Enter there goes back);
+    确认交卷 is a deliberate Tab + Enter, or a click. Esc goes back."""
+
+    def __init__(self, summary: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("submit_dialog")
+        self.setWindowTitle(tr("确认交卷", "Confirm submission"))
+        self.setModal(True)
+        text = QLabel(
+            summary
+            + "\n\n"
+            + tr(
+                "交卷后不能再修改答案。确定交卷吗？",
+                "After submitting you cannot change any answer. Submit now?",
+            )
+        )
+        text.setObjectName("submit_text")
+        text.setWordWrap(True)
+        self.back = QPushButton(tr("返回检查", "Go back"))
+        self.back.setObjectName("submit_back")
+        self.confirm = QPushButton(tr("确认交卷", "Submit"))
+        self.confirm.setObjectName("submit_confirm")
+        self.confirm.setProperty("role", "primary")
+        self.back.clicked.connect(self.reject)
+        self.confirm.clicked.connect(self.accept)
+        row = QHBoxLayout()
+        row.addWidget(self.back)
+        row.addStretch(1)
+        row.addWidget(self.confirm)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(28, 24, 28, 24)
+        layout.setSpacing(18)
+        layout.addWidget(text)
+        layout.addLayout(row)
+        self.setMinimumWidth(520)
+        self.back.setDefault(True)
+        self.back.setFocus()
+
+
 class ReviewPage(QWidget):
     go_to = Signal(int)
     back = Signal()
@@ -33,6 +79,10 @@ class ReviewPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _heading()
+        self.remaining = QLabel()
+        self.remaining.setObjectName("review_remaining")
+        self.remaining.setProperty("role", "timer")
+        self.remaining_caption = QLabel()
         self.summary = QLabel()
         self.summary.setObjectName("review_summary")
         self.summary.setWordWrap(True)
@@ -47,58 +97,75 @@ class ReviewPage(QWidget):
         self.submit_button = QPushButton()
         self.submit_button.setObjectName("submit")
         self.submit_button.setProperty("role", "primary")
-        self.confirm = QLabel()
-        self.confirm.setObjectName("confirm_text")
-        self.confirm.setWordWrap(True)
-        self.confirm.setProperty("role", "error")
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
-        self._armed = False
+        self.dialog: SubmitDialog | None = None
         self.back_button.clicked.connect(self.back)
-        self.submit_button.clicked.connect(self._submit)
+        self.submit_button.clicked.connect(self.ask_to_submit)
+        top = QHBoxLayout()
+        top.addWidget(self.title, 1)
+        top.addWidget(self.remaining_caption)
+        top.addWidget(self.remaining)
         buttons = QHBoxLayout()
         buttons.addWidget(self.back_button)
         buttons.addStretch(1)
         buttons.addWidget(self.submit_button)
-        layout = QVBoxLayout(self)
+        body = QWidget()
+        inner = QVBoxLayout(body)
         for widget in (
-            self.title,
             self.summary,
             self.unanswered_title,
             self.unanswered_box,
             self.flagged_title,
             self.flagged_box,
-            self.confirm,
             self.error,
         ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
+            inner.addWidget(widget)
+        inner.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setObjectName("review_scroll")
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
         layout.addLayout(buttons)
+        self._summary_text = ""
         self.retranslate()
 
     def retranslate(self) -> None:
         self.title.setText(tr("交卷前检查", "Check before submitting"))
+        self.remaining_caption.setText(tr("剩余时间", "Time left"))
         self.unanswered_title.setText(
             tr("未作答的题（按题号返回）：", "Unanswered (go back by number):")
         )
         self.flagged_title.setText(tr("已标记的题：", "Flagged:"))
         self.back_button.setText(tr("返回作答 (Esc)", "Back to questions (Esc)"))
-        self._arm(self._armed)
+        self.submit_button.setText(tr("交卷…", "Submit…"))
+
+    def set_remaining(self, text: str, low: bool) -> None:
+        self.remaining.setText(text)
+        role = "timer_low" if low else "timer"
+        if self.remaining.property("role") != role:
+            self.remaining.setProperty("role", role)
+            self.remaining.style().unpolish(self.remaining)
+            self.remaining.style().polish(self.remaining)
 
     def show_review(
         self, items: list[Item], answers: dict[str, list[str]], flags: set[str]
     ) -> None:
         missing = [n for n, i in enumerate(items) if not answers.get(i.item_id)]
         flagged = [n for n, i in enumerate(items) if i.item_id in flags]
-        self.summary.setText(
-            tr(
-                f"共 {len(items)} 题，已答 {len(items) - len(missing)} 题，未答 {len(missing)} 题，"
-                f"标记 {len(flagged)} 题。",
-                f"{len(items)} items: {len(items) - len(missing)} answered, {len(missing)} "
-                f"unanswered, {len(flagged)} flagged.",
-            )
+        self._summary_text = tr(
+            f"共 {len(items)} 题，已答 {len(items) - len(missing)} 题，未答 {len(missing)} 题，"
+            f"标记 {len(flagged)} 题。",
+            f"{len(items)} items: {len(items) - len(missing)} answered, {len(missing)} "
+            f"unanswered, {len(flagged)} flagged.",
         )
+        self.summary.setText(self._summary_text)
         for grid, numbers in ((self.unanswered, missing), (self.flagged, flagged)):
             while grid.count():
                 widget = grid.takeAt(0).widget()
@@ -110,36 +177,27 @@ class ReviewPage(QWidget):
                 button.clicked.connect(lambda _c=False, n=n: self.go_to.emit(n))
                 grid.addWidget(button, k // 10, k % 10)
         self.error.clear()
-        self._arm(False)
+        self.submit_button.setEnabled(True)
         self.back_button.setFocus()
 
-    def _arm(self, armed: bool) -> None:
-        self._armed = armed
-        self.submit_button.setEnabled(True)
-        if armed:
-            self.confirm.setText(
-                tr(
-                    "交卷后不能再修改答案。确定交卷吗？再按一次“确认交卷”。",
-                    "After submitting you cannot change any answer. Press "
-                    "“Confirm submit” to submit.",
-                )
-            )
-            self.submit_button.setText(tr("确认交卷", "Confirm submit"))
-        else:
-            self.confirm.clear()
-            self.submit_button.setText(tr("交卷", "Submit"))
+    def ask_to_submit(self) -> SubmitDialog:
+        """Open the confirmation; only its 确认交卷 emits `submit`."""
+        if self.dialog is not None and self.dialog.isVisible():
+            return self.dialog  # a second click on 交卷 must not stack another window
+        dialog = SubmitDialog(self._summary_text, self)
+        dialog.accepted.connect(self._confirmed)
+        self.dialog = dialog
+        dialog.open()
+        dialog.back.setFocus()
+        return dialog
 
-    def _submit(self) -> None:
-        if not self._armed:
-            self._arm(True)
-            self.submit_button.setFocus()
-            return
+    def _confirmed(self) -> None:
         self.submit_button.setEnabled(False)
         self.submit.emit()
 
     def failed(self, text: str) -> None:
         self.error.setText(text)
-        self._arm(False)
+        self.submit_button.setEnabled(True)
 
     def keyPressEvent(self, event: object) -> None:
         from PySide6.QtGui import QKeyEvent
@@ -150,29 +208,64 @@ class ReviewPage(QWidget):
         super().keyPressEvent(event)  # type: ignore[arg-type]
 
 
+def verification_code(answer_hash: str) -> str:
+    """The answer hash in groups of four, upper case (3F2A-91BC-07DE): easy to copy down
+    and to read out to an invigilator."""
+    text = answer_hash.upper()
+    return "-".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
 class ReceiptPage(QWidget):
+    """What the candidate sees (and the invigilator can print) after submitting: who, when,
+    how many answered, and a short verification code in groups of four."""
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _heading()
+        self.title.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         self.body = QLabel()
         self.body.setObjectName("receipt")
         self.body.setWordWrap(True)
+        self.body.setTextFormat(Qt.TextFormat.RichText)
         self.body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setProperty("role", "muted")
+        self.note.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        panel = QFrame()
+        panel.setObjectName("panel")
+        box = QVBoxLayout(panel)
+        box.setContentsMargins(32, 24, 32, 24)
+        box.addWidget(self.title)
+        box.addWidget(self.body)
+        box.addWidget(self.note)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for widget in (self.title, self.body, self.note):
-            layout.addWidget(widget, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.receipt: Receipt | None = None
         self.show_score = False
         self.reason = ""
+        self.who: tuple[str, str] = ("", "")
+        self.at: datetime | None = None
 
-    def show_receipt(self, receipt: Receipt, *, show_score: bool, reason: str = "") -> None:
+    def show_receipt(
+        self,
+        receipt: Receipt,
+        *,
+        show_score: bool,
+        reason: str = "",
+        name: str = "",
+        ticket: str = "",
+        at: datetime | None = None,
+    ) -> None:
         self.receipt, self.show_score, self.reason = receipt, show_score, reason
+        self.who = (name, ticket)
+        self.at = at or datetime.now()
         self.retranslate()
+
+    def code(self) -> str:
+        return verification_code(self.receipt.answer_hash) if self.receipt else ""
 
     def retranslate(self) -> None:
         receipt = self.receipt
@@ -183,22 +276,42 @@ class ReceiptPage(QWidget):
             if self.reason == "time_up"
             else tr("已交卷", "Submitted")
         )
-        lines = [
-            tr(f"作答编号：{receipt.attempt_id}", f"Attempt: {receipt.attempt_id}"),
-            tr(f"答卷校验码：{receipt.answer_hash}", f"Answer check code: {receipt.answer_hash}"),
-            tr(
-                f"已答 {receipt.answered} / {receipt.total} 题",
-                f"Answered {receipt.answered} of {receipt.total}",
+        name, ticket = self.who
+        at = f"{self.at:%Y-%m-%d %H:%M:%S}" if self.at else ""
+        rows = [
+            (tr("姓名", "Name"), name),
+            (tr("准考证号", "Ticket"), ticket),
+            (tr("交卷时间", "Submitted at"), at),
+            (
+                tr("作答情况", "Answered"),
+                tr(
+                    f"已答 {receipt.answered} / {receipt.total} 题",
+                    f"Answered {receipt.answered} of {receipt.total}",
+                ),
             ),
         ]
         if self.show_score:
-            lines.append(
-                tr(
-                    f"客观题得分：{receipt.score:g} / {receipt.max_score:g}",
-                    f"Score: {receipt.score:g} of {receipt.max_score:g}",
+            rows.append(
+                (
+                    tr("客观题得分", "Score"),
+                    tr(
+                        f"{receipt.score:g} / {receipt.max_score:g}",
+                        f"{receipt.score:g} of {receipt.max_score:g}",
+                    ),
                 )
             )
-        self.body.setText("\n".join(lines))
+        table = "".join(
+            f"<tr><td style='padding:4px 16px 4px 0'>{html.escape(k)}</td>"
+            f"<td style='padding:4px 0'><b>{html.escape(v)}</b></td></tr>"
+            for k, v in rows
+            if v
+        )
+        self.body.setText(
+            f"<table>{table}</table>"
+            f"<p>{html.escape(tr('答卷校验码', 'Answer check code'))}</p>"
+            f"<p style='font-size:150%; font-family:monospace; letter-spacing:2px'>"
+            f"<b>{html.escape(self.code())}</b></p>"
+        )
         self.note.setText(
             tr(
                 "请记下校验码，举手示意监考员后离开座位。",

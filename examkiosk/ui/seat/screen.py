@@ -31,7 +31,7 @@ from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.seat.login import ConfirmPage, LoginPage, ResumeCodePage
 from examkiosk.ui.seat.proctor_view import SeatCamera, SeatProctoring
-from examkiosk.ui.seat.question import QuestionPage
+from examkiosk.ui.seat.question import LOW_TIME_MS, QuestionPage, format_remaining
 from examkiosk.ui.seat.review import ReceiptPage, ReviewPage
 from examkiosk.ui.seat.style import DEFAULT_FONT_INDEX, FONT_SIZES, stylesheet
 
@@ -170,6 +170,7 @@ class SeatScreen(QWidget):
 
     def _restyle(self) -> None:
         self.setStyleSheet(stylesheet(FONT_SIZES[self.font_index], self.high_contrast))
+        self.question.set_high_contrast(self.high_contrast)
 
     # -- login --
 
@@ -263,6 +264,9 @@ class SeatScreen(QWidget):
             if self.attempt_id != attempt_id:
                 return
             self.question.set_remaining(tick.remaining_ms)
+            self.review.set_remaining(
+                format_remaining(tick.remaining_ms), tick.remaining_ms < LOW_TIME_MS
+            )
             self._warn(tick.remaining_ms)
             if tick.receipt is not None:
                 self._show_receipt(tick.receipt, "time_up")
@@ -303,6 +307,9 @@ class SeatScreen(QWidget):
 
     def _review(self) -> None:
         self.review.show_review(self.question.items, self.question.committed, self.question.flags)
+        self.review.set_remaining(
+            self.question.remaining.text(), self.question.remaining.property("role") == "timer_low"
+        )
         self.stack.setCurrentWidget(self.review)
 
     def _back_to_questions(self) -> None:
@@ -335,8 +342,16 @@ class SeatScreen(QWidget):
         self.proctoring.stop()
         was_running = self.exam_running
         self.attempt_id = None
+        if self.review.dialog is not None:
+            self.review.dialog.reject()  # time ran out while the candidate was deciding
+        candidate = self.state.candidate if self.state is not None else None
         self.receipt.show_receipt(
-            receipt, show_score=self.engine.settings().show_score, reason=reason
+            receipt,
+            show_score=self.engine.settings().show_score,
+            reason=reason,
+            name=candidate.name if candidate else "",
+            ticket=candidate.ticket if candidate else "",
+            at=self.station.clock.wall(),
         )
         self.stack.setCurrentWidget(self.receipt)
         if was_running:

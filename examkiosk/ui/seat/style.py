@@ -15,8 +15,33 @@ FLAGGED = "#b26a00"
 CURRENT = "#1f5fbf"
 
 
+def palette(high_contrast: bool) -> dict[str, str]:
+    """The colours the legend names, so the legend always tells the truth."""
+    if high_contrast:
+        return {
+            "answered": "#00ff66",
+            "flagged": "#ff9900",
+            "unanswered": "#000000",
+            "unanswered_text": "#ffffff",
+            "current": "#00ccff",
+            "selected": "#ffff00",
+            "selected_text": "#000000",
+        }
+    return {
+        "answered": ANSWERED,
+        "flagged": FLAGGED,
+        "unanswered": "#ffffff",
+        "unanswered_text": "#1d2733",
+        "current": CURRENT,
+        "selected": "#dcefe2",
+        "selected_text": "#0d3d1c",
+    }
+
+
 def stylesheet(font_px: int, high_contrast: bool) -> str:
     small = max(14, font_px - 4)
+    colours = palette(high_contrast)
+    selected, selected_text = colours["selected"], colours["selected_text"]
     if high_contrast:
         bg, fg, panel, border, accent, muted = (
             "#000000",
@@ -63,8 +88,16 @@ QWidget#seat QPushButton[nav="unanswered"] {{ background: {panel}; color: {fg}; 
 QWidget#seat QPushButton[current="true"] {{ border: 4px solid {current}; }}
 QWidget#seat QPushButton[nav], QWidget#seat QPushButton[nav]:focus {{
     min-height: {font_px + 14}px; min-width: {font_px * 2 + 8}px; padding: 0; }}
+QWidget#seat QDialog {{ background: {bg}; }}
+QWidget#seat QFrame[role="case"] {{ background: {panel}; border: 2px solid {border};
+    border-left: 6px solid {accent}; border-radius: 6px; }}
 QWidget#seat QRadioButton, QWidget#seat QCheckBox {{ padding: 8px; border: 2px solid transparent;
     border-radius: 6px; spacing: 10px; }}
+QWidget#seat QRadioButton:checked, QWidget#seat QCheckBox:checked {{ background: {selected};
+    color: {selected_text}; font-weight: bold; border: 2px solid {answered}; }}
+QWidget#seat QRadioButton:focus, QWidget#seat QCheckBox:focus {{ border: 3px dashed {accent}; }}
+QWidget#seat QRadioButton:checked:focus, QWidget#seat QCheckBox:checked:focus {{
+    border: 3px dashed {current}; }}
 QWidget#seat QRadioButton::indicator, QWidget#seat QCheckBox::indicator {{
     width: {font_px}px; height: {font_px}px; }}
 QWidget#seat QLineEdit {{ min-height: {font_px + 20}px; background: {panel}; color: {fg};

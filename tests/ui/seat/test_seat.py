@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from examkiosk.core.exam import ExamEngine
@@ -136,11 +137,26 @@ def test_flag_navigation_grid_and_review(qtbot: QtBot, seat: SeatScreen) -> None
     qtbot.keyClick(seat.review, Qt.Key.Key_Escape)
     assert seat.stack.currentWidget() is seat.question
     press(qtbot, seat, Qt.Key.Key_R)
-    seat.review.submit_button.click()
-    assert "确定交卷" in seat.review.confirm.text()  # a second, deliberate press submits
-    seat.review.submit_button.click()
+    assert seat.review.remaining.text() == seat.question.remaining.text() != ""
+    # 交卷 opens a separate confirmation: a double click on 交卷 does not submit.
+    qtbot.mouseClick(seat.review.submit_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(seat.review.submit_button, Qt.MouseButton.LeftButton)
+    dialog = seat.review.dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.wait(200)
+    assert seat.stack.currentWidget() is seat.review
+    # Esc goes back; Enter on the first focus (返回检查) goes back too.
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    assert not dialog.isVisible() and seat.stack.currentWidget() is seat.review
+    dialog = seat.review.ask_to_submit()
+    qtbot.waitExposed(dialog)
+    assert "已答 1 题" in dialog.findChild(QLabel, "submit_text").text()
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.receipt, timeout=5000)
     assert "答卷校验码" in seat.receipt.body.text() and "已答 1 / 9" in seat.receipt.body.text()
+    assert "张三" in seat.receipt.body.text() and TICKET in seat.receipt.body.text()
+    code = seat.receipt.code()
+    assert len(code.split("-")) >= 3 and all(len(g) <= 4 for g in code.split("-"))
     assert "得分" not in seat.receipt.body.text()  # the package says: no score shown
     assert not seat.exam_running
 
