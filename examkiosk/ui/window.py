@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -89,6 +89,15 @@ class Header(QWidget):
         for m, b in self.buttons.items():
             b.setChecked(m == mode)
 
+    def set_switcher_visible(self, visible: bool) -> None:
+        """The mode buttons and the language button: hidden on a candidate's seat."""
+        for b in self.buttons.values():
+            b.setVisible(visible)
+        self.language.setVisible(visible)
+
+    def switcher_visible(self) -> bool:
+        return self.language.isVisible()
+
     def retranslate(self) -> None:
         self.texts.apply()
         i = self.identity
@@ -105,7 +114,15 @@ class Header(QWidget):
         self.clock.setText(datetime.now().strftime("%H:%M:%S"))
 
 
+SWITCHER_OPEN_MS = 60_000  # an unlocked switcher left alone on a seat closes again
+INVIGILATOR_CHORD = "Ctrl+Alt+I"
+
+
 class KioskWindow(QMainWindow):
+    """The station window. In seat mode it belongs to the candidate: no mode buttons and no
+    language button; the invigilator presses Ctrl+Alt+I and signs in through the guard to
+    get the mode buttons back for one choice."""
+
     mode_changed = Signal(str)
 
     def __init__(
@@ -135,6 +152,14 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("ExamKiosk")
         self.mode = ""
         self._close_granted = False
+        self._switch_granted = False
+        self._switcher_timer = QTimer(self)
+        self._switcher_timer.setSingleShot(True)
+        self._switcher_timer.setInterval(SWITCHER_OPEN_MS)
+        self._switcher_timer.timeout.connect(self._close_switcher)
+        chord = QShortcut(QKeySequence(INVIGILATOR_CHORD), self)
+        chord.setContext(Qt.ShortcutContext.ApplicationShortcut)
+        chord.activated.connect(self.invigilator_chord)
         self.set_mode(
             mode if mode in MODES else (identity.mode if identity.mode in MODES else "door")
         )
@@ -159,13 +184,38 @@ class KioskWindow(QMainWindow):
         _call(widget, "activate")
         self.mode = mode
         self.header.show_mode(mode)
+        self._close_switcher()
         self.mode_changed.emit(mode)
 
     def request_mode(self, mode: str) -> None:
-        """A click on the mode switcher: only after the guard grants it."""
+        """A click on the mode switcher: only after the guard grants it (or right after the
+        invigilator's chord was granted on a seat)."""
         self.header.show_mode(self.mode)  # the button stays on the current mode until granted
+        if self._switch_granted:
+            self._switch_granted = False
+            if mode == self.mode:
+                self._close_switcher()
+            else:
+                self.set_mode(mode)
+            return
         if mode != self.mode:
-            self.guard.request(self, MODES[mode], lambda: self.set_mode(mode))
+            self.guard.request(self, MODES[mode], lambda *_: self.set_mode(mode))
+
+    def invigilator_chord(self) -> None:
+        """Ctrl+Alt+I on a seat: a staff sign-in, then the mode buttons for one choice."""
+        if self.mode != "seat" or self.header.switcher_visible():
+            return
+        self.guard.request(self, ("监考员操作", "Invigilator"), lambda *_: self._open_switcher())
+
+    def _open_switcher(self) -> None:
+        self._switch_granted = True
+        self.header.set_switcher_visible(True)
+        self._switcher_timer.start()
+
+    def _close_switcher(self) -> None:
+        self._switch_granted = False
+        self._switcher_timer.stop()
+        self.header.set_switcher_visible(self.mode != "seat")
 
     def toggle_language(self) -> None:
         set_language("zh_CN" if language() == "en" else "en")
@@ -192,7 +242,9 @@ class KioskWindow(QMainWindow):
         # (the guard) can. What Qt cannot block on the OS is listed in docs/exam.md.
         if self.exam_running and not self._close_granted:
             event.ignore()
-            self.guard.request(self, ("关闭考试窗口", "Close the exam window"), self._close_now)
+            self.guard.request(
+                self, ("关闭考试窗口", "Close the exam window"), lambda *_: self._close_now()
+            )
             return
         self.shutdown()
         super().closeEvent(event)

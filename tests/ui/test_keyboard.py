@@ -214,3 +214,43 @@ def test_manual_entry_enter_with_a_wrong_number_checks_nothing(
     qtbot.keyClick(dialog.number, Return)
     assert dialog.isVisible()
     assert door.verdict.prepared is None
+
+
+def test_a_seat_has_no_mode_or_language_buttons_until_the_invigilator_chord(
+    qtbot: QtBot, guarded_window: KioskWindow, passphrase: str
+) -> None:
+    window = guarded_window
+    window.set_mode("seat")
+    header = window.header
+    assert not any(b.isVisible() for b in header.buttons.values())
+    assert not header.language.isVisible()
+    guard = window.guard
+    assert isinstance(guard, PassphraseGuard)
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(window, Qt.Key.Key_I, modifiers)
+    dialog = guard.dialog
+    assert dialog is not None
+    focus(qtbot, dialog, dialog.passphrase)
+    qtbot.keyClick(dialog.passphrase, Escape)  # cancelled: the seat stays the candidate's
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert not header.language.isVisible() and window.mode == "seat"
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_I, modifiers)
+    dialog = guard.dialog
+    assert dialog is not None
+    focus(qtbot, dialog, dialog.passphrase)
+    qtbot.keyClicks(dialog.passphrase, passphrase)
+    qtbot.keyClick(dialog.passphrase, Return)
+    qtbot.waitUntil(lambda: header.buttons["door"].isVisible(), timeout=20_000)
+    assert header.language.isVisible()
+    # One sign-in, one choice: the chosen mode opens without asking again.
+    qtbot.mouseClick(header.buttons["door"], Qt.MouseButton.LeftButton)
+    assert window.mode == "door"
+    assert header.buttons["admin"].isVisible()
+    window.set_mode("seat")
+    assert not header.buttons["door"].isVisible()
