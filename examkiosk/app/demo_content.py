@@ -111,29 +111,169 @@ _TF = [
 ]
 
 
+_A2 = [
+    (
+        "男，58岁。持续性胸骨后压榨样疼痛2小时，伴大汗。心电图示V1~V4导联ST段弓背向上抬高。"
+        "最可能的诊断是",
+        ["稳定型心绞痛", "急性前壁心肌梗死", "急性心包炎", "主动脉夹层", "肺栓塞"],
+        "B",
+    ),
+    (
+        "女，25岁。发热、咽痛3天，双侧扁桃体Ⅱ度肿大，表面有黄白色脓点。首选的治疗药物是",
+        ["青霉素", "利巴韦林", "阿奇霉素", "甲硝唑", "氟康唑"],
+        "A",
+    ),
+]
+_CASES = [
+    (
+        "A3",
+        "女，32岁。发热、咳嗽5天，体温39.2℃，右下肺可闻及湿啰音。血白细胞15×10⁹/L，"
+        "中性粒细胞0.86。",
+        [
+            (
+                "最可能的诊断是",
+                ["急性支气管炎", "肺炎链球菌肺炎", "肺结核", "肺脓肿", "支气管扩张"],
+                "B",
+            ),
+            (
+                "为明确诊断，首选的检查是",
+                ["胸部X线片", "支气管镜", "肺功能", "胸部MRI", "血气分析"],
+                "A",
+            ),
+            ("首选的抗菌药物是", ["青霉素", "庆大霉素", "甲硝唑", "异烟肼", "氟康唑"], "A"),
+        ],
+    ),
+    (
+        "A4",
+        "男，65岁。突发言语不清、右侧肢体无力3小时。既往高血压病史10年。血压170/100 mmHg。",
+        [
+            (
+                "为鉴别脑出血与脑梗死，首选的检查是",
+                ["头颅CT", "头颅MRI", "脑电图", "腰椎穿刺", "经颅多普勒"],
+                "A",
+            ),
+            (
+                "检查未见出血，发病4.5小时内首选的治疗是",
+                ["静脉溶栓", "手术减压", "抗血小板", "降颅压", "高压氧"],
+                "A",
+            ),
+            (
+                "病情稳定后二级预防应长期服用",
+                ["阿司匹林", "华法林", "尿激酶", "甘露醇", "硝苯地平"],
+                "A",
+            ),
+        ],
+    ),
+]
+_B1 = [
+    (
+        ["肝", "脾", "肾", "心", "肺"],
+        [("合成尿素的主要器官是", "A"), ("产生尿液的器官是", "C"), ("进行气体交换的器官是", "E")],
+    ),
+    (
+        ["维生素A", "维生素B1", "维生素C", "维生素D", "维生素K"],
+        [("缺乏可引起夜盲症的是", "A"), ("缺乏可引起坏血病的是", "C")],
+    ),
+]
+
+
+def _png(width: int = 360, height: int = 180) -> str:
+    """A small picture for the demo's picture items: a chest-film-like grey gradient."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.linear_gradient("L").resize((width, height))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width * 0.18, height * 0.15, width * 0.45, height * 0.9), outline=235, width=4)
+    draw.ellipse((width * 0.55, height * 0.15, width * 0.82, height * 0.9), outline=235, width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def _options(texts: list[str]) -> list[dict[str, str]]:
+    return [{"key": "ABCDE"[k], "text": t} for k, t in enumerate(texts)]
+
+
 def paper(items: int = 30) -> dict[str, Any]:
-    """A paper of `items` items in three sections: A1, X (multiple answers), true/false."""
-    n_x = max(1, items // 5)
-    n_tf = max(1, items // 6)
-    n_a1 = items - n_x - n_tf
-    keys = "ABCDE"
-    a1 = [
+    """A paper of exactly `items` items. From 20 items on, every item type, as the medical
+    exams have them: A1 (one with a picture) and A2; an A3 and an A4 case group; two B1
+    groups sharing their options; X (multiple answers); true/false. Smaller papers (quick
+    tests) are A1, X and true/false. Stems carry no numbers: the seat numbers items."""
+    full = items >= 20
+    cases_used = _CASES if full else []
+    b1_used = _B1 if full else []
+    n_case = sum(len(q) for _k, _c, q in cases_used)
+    n_b1 = sum(len(q) for _o, q in b1_used)
+    n_x = max(1, items // (10 if full else 5))
+    n_tf = max(1, items // (10 if full else 6))
+    n_a2 = len(_A2) if full else 0
+    n_a1 = items - n_case - n_b1 - n_x - n_tf - n_a2
+    a1: list[dict[str, Any]] = [
         {
             "item_id": f"A1-{i + 1:03d}",
             "kind": "A1",
-            "stem": f"{i + 1}. {_A1[i % len(_A1)][0]}",
-            "options": [{"key": keys[k], "text": t} for k, t in enumerate(_A1[i % len(_A1)][1])],
+            "stem": _A1[i % len(_A1)][0],
+            "options": _options(_A1[i % len(_A1)][1]),
             "answer": [_A1[i % len(_A1)][2]],
             "score": 1,
         }
         for i in range(n_a1)
     ]
+    if full:
+        a1[-1] = {
+            "item_id": f"A1-{n_a1:03d}",
+            "kind": "A1",
+            "stem": "患者胸部X线片如图所示，双肺野透亮度正常。图中所示检查属于",
+            "options": _options(["X线平片", "CT", "MRI", "超声", "核素显像"]),
+            "answer": ["A"],
+            "score": 1,
+            "image": {"media_type": "image/png", "data_b64": _png()},
+        }
+    a2 = [
+        {
+            "item_id": f"A2-{i + 1:03d}",
+            "kind": "A2",
+            "stem": stem,
+            "options": _options(options),
+            "answer": [answer],
+            "score": 1,
+        }
+        for i, (stem, options, answer) in enumerate(_A2[:n_a2])
+    ]
+    cases = [
+        {
+            "item_id": f"{kind}-{g + 1}-{q + 1}",
+            "kind": kind,
+            "stem": stem,
+            "options": _options(options),
+            "answer": [answer],
+            "score": 1,
+            "group": {"group_id": f"CASE-{g + 1}", "stem": case},
+        }
+        for g, (kind, case, questions) in enumerate(cases_used)
+        for q, (stem, options, answer) in enumerate(questions)
+    ]
+    b1 = [
+        {
+            "item_id": f"B1-{g + 1}-{q + 1}",
+            "kind": "B1",
+            "stem": stem,
+            "options": _options(options),
+            "answer": [answer],
+            "score": 1,
+            "group": {"group_id": f"B1-{g + 1}", "stem": ""},
+        }
+        for g, (options, questions) in enumerate(b1_used)
+        for q, (stem, answer) in enumerate(questions)
+    ]
     x = [
         {
             "item_id": f"X-{i + 1:03d}",
             "kind": "X",
-            "stem": f"{n_a1 + i + 1}. {_X[i % len(_X)][0]}",
-            "options": [{"key": keys[k], "text": t} for k, t in enumerate(_X[i % len(_X)][1])],
+            "stem": _X[i % len(_X)][0],
+            "options": _options(_X[i % len(_X)][1]),
             "answer": _X[i % len(_X)][2],
             "score": 2,
         }
@@ -143,17 +283,26 @@ def paper(items: int = 30) -> dict[str, Any]:
         {
             "item_id": f"TF-{i + 1:03d}",
             "kind": "TF",
-            "stem": f"{n_a1 + n_x + i + 1}. {_TF[i % len(_TF)][0]}",
+            "stem": _TF[i % len(_TF)][0],
             "options": [{"key": "A", "text": "正确"}, {"key": "B", "text": "错误"}],
             "answer": [_TF[i % len(_TF)][1]],
             "score": 1,
         }
         for i in range(n_tf)
     ]
+    if not full:
+        return {
+            "sections": [
+                {"section_id": "S1", "title": "A1型题（单选）", "items": a1},
+                {"section_id": "S2", "title": "X型题（多选）", "items": x},
+                {"section_id": "S3", "title": "判断题", "items": tf},
+            ]
+        }
     return {
         "sections": [
-            {"section_id": "S1", "title": "A1型题（单选）", "items": a1},
-            {"section_id": "S2", "title": "X型题（多选）", "items": x},
-            {"section_id": "S3", "title": "判断题", "items": tf},
+            {"section_id": "S1", "title": "A1/A2型题（单选）", "items": a1 + a2},
+            {"section_id": "S2", "title": "A3/A4型题（病例组）", "items": cases},
+            {"section_id": "S3", "title": "B1型题（配伍）", "items": b1},
+            {"section_id": "S4", "title": "X型题（多选）与判断题", "items": x + tf},
         ]
     }

@@ -18,15 +18,21 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter, QScreen
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtTest import QTest
 from pytestqt.qtbot import QtBot
 
-from examkiosk.core.roster import all_candidates
+from examkiosk.core.checkin import CheckInDesk
+from examkiosk.core.face_check import FaceService
+from examkiosk.core.roster import Candidate, all_candidates
 from examkiosk.core.station import Station
 from examkiosk.ui import theme
 from examkiosk.ui.app import SharedFace, build_window, demo_devices
 from examkiosk.ui.door.screen import DoorScreen
+from examkiosk.ui.door.sim_card import simulated_card
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.passphrase import OpenGuard
+from examkiosk.ui.seat import SeatScreen
+from examkiosk.ui.seat.style import FONT_SIZES
 from examkiosk.ui.window import KioskWindow
 from tests.ui.conftest import faces_dir
 
@@ -130,6 +136,7 @@ def no_horizontal_scrolling(root: QWidget) -> None:
 
 def shot(window: KioskWindow, folder: Path, name: str) -> np.ndarray:
     QApplication.processEvents()
+    QTest.qWait(50)  # layout requests and deferred deletes settle, as between two frames
     fits_screen(window)
     image = window.grab().toImage()
     path = folder / f"{name}.png"
@@ -256,3 +263,90 @@ def test_admin_screen(qtbot: QtBot, window: KioskWindow, shots_dir: Path, tmp_pa
         assert widget is not None, f"{name} missing"
         wholly_on_screen(window, widget)
     shot(window, shots_dir, "admin")
+
+
+def admitted_candidate(station: Station) -> Candidate:
+    """A candidate admitted at the door (the seat lets in only those), through the door's
+    own check-in desk."""
+    candidate = all_candidates(station.store)[0]
+    desk = CheckInDesk(station, FaceService(None))
+    assessment = desk.assess(simulated_card(candidate), None, None)
+    desk.decide(assessment, admit=True, invigilator="监考员甲", reason="人工核对照片一致")
+    return candidate
+
+
+def test_seat_states(
+    qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station
+) -> None:
+    candidate = admitted_candidate(station)
+    window.set_mode("seat")
+    seat = window.screen_for("seat")
+    assert isinstance(seat, SeatScreen)
+    assert not window.header.language.isVisible()
+    wholly_on_screen(window, seat.login.ticket, seat.login.id_number, seat.login.login)
+    shot(window, shots_dir, "seat-login")
+
+    seat.login.ticket.setText(candidate.ticket)
+    seat.login.id_number.setText(candidate.id_number)
+    qtbot.mouseClick(seat.login.login, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.confirm, timeout=10_000)
+    wholly_on_screen(window, seat.confirm.yes, seat.confirm.no)
+    shot(window, shots_dir, "seat-confirm")
+    qtbot.mouseClick(seat.confirm.yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.question, timeout=10_000)
+
+    page = seat.question
+    bottom = (page.prev, page.next, page.flag, page.review, page.remaining)
+    firsts: dict[str, int] = {}
+    for n, item in enumerate(page.items):
+        key = f"{item.kind}-picture" if item.image is not None else item.kind
+        firsts.setdefault(key, n)
+    assert {"A1", "A1-picture", "A2", "A3", "A4", "B1", "X", "TF"} <= set(firsts), firsts
+    for key, n in firsts.items():
+        page._move(n)  # the grid's own jump, without the leave-a-locked-part question
+        QApplication.processEvents()
+        no_horizontal_scrolling(seat)
+        wholly_on_screen(window, *bottom)
+        shot(window, shots_dir, f"seat-{key}")
+        stem = page.view.stem
+        assert stem is not None and stem.text().startswith(f"{n + 1}. ")
+        assert not stem.text()[len(f"{n + 1}. ") :][:1].isdigit(), "numbered twice"
+    a3 = firsts["A3"]
+    page._move(a3 + 1)
+    caption = page.view.group_caption
+    assert caption is not None and f"第{a3 + 1}–{a3 + 3}题共用题干" == caption.text()
+
+    page._move(firsts["A2"])
+    page.view.choose(1)
+    qtbot.waitUntil(lambda: page.saving == 0 and "已保存" in page.status.text(), timeout=10_000)
+    seat.set_font_index(len(FONT_SIZES) - 1)
+    QApplication.processEvents()
+    no_horizontal_scrolling(seat)
+    wholly_on_screen(window, *bottom)
+    shot(window, shots_dir, "seat-largest-font")
+    page._move(firsts["A3"])
+    QApplication.processEvents()
+    no_horizontal_scrolling(seat)
+    shot(window, shots_dir, "seat-largest-font-case")
+    seat.set_font_index(2)
+    seat.set_high_contrast(True)
+    page._move(firsts["A2"])
+    QApplication.processEvents()
+    shot(window, shots_dir, "seat-high-contrast")
+    seat.set_high_contrast(False)
+
+    qtbot.mouseClick(page.review, Qt.MouseButton.LeftButton)
+    assert seat.stack.currentWidget() is seat.review
+    wholly_on_screen(window, seat.review.submit_button, seat.review.back_button)
+    wholly_on_screen(window, seat.review.remaining)
+    shot(window, shots_dir, "seat-review")
+    dialog = seat.review.ask_to_submit()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() <= window.width() and dialog.height() <= window.height()
+    dialog.grab().save(str(shots_dir / "seat-submit-dialog.png"))
+    qtbot.mouseClick(dialog.confirm, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.receipt, timeout=10_000)
+    qtbot.wait(1_500)  # a clock tick in flight at submission must not replace the receipt
+    assert seat.stack.currentWidget() is seat.receipt, seat.login.error.text()
+    assert candidate.name in seat.receipt.body.text()
+    shot(window, shots_dir, "seat-receipt")

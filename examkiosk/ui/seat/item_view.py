@@ -68,10 +68,14 @@ class ItemView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.item: Item | None = None
+        self.stem: QLabel | None = None
+        self.group_caption: QLabel | None = None
         self._buttons: list[QAbstractButton] = []
         self._group: QButtonGroup | None = None
         self._layout = QVBoxLayout(self)
-        self._layout.setAlignment(Qt.AlignmentFlag.AlignTop)
+        # No AlignTop on the layout: an aligned item gets its plain size hint, and a wrapped
+        # label's hint is too short at large fonts (the case text was cut). A stretch at
+        # the end packs the item at the top instead.
         self._layout.setSpacing(10)
 
     def show_item(
@@ -88,8 +92,10 @@ class ItemView(QWidget):
         while self._layout.count():
             child = self._layout.takeAt(0).widget()
             if child is not None:
+                child.hide()  # gone at once: deleteLater waits for the event loop
                 child.deleteLater()
         self._buttons = []
+        self.group_caption: QLabel | None = None
         kind_zh, kind_en = KIND_TITLES[item.kind]
         tag = QLabel(tr(kind_zh, kind_en))
         tag.setProperty("role", "muted")
@@ -98,6 +104,7 @@ class ItemView(QWidget):
             self._layout.addWidget(self._group_pane(item, group_numbers or (number, number)))
         stem = QLabel(f"{number}. {plain_stem(item.stem)}")
         stem.setObjectName("stem")
+        self.stem = stem
         stem.setWordWrap(True)
         stem.setTextInteractionFlags(Qt.TextInteractionFlag.NoTextInteraction)
         self._layout.addWidget(stem)
@@ -128,6 +135,7 @@ class ItemView(QWidget):
             note = QLabel(tr("本部分已锁定，答案不能修改。", "This section is locked."))
             note.setProperty("role", "error")
             self._layout.addWidget(note)
+        self._layout.addStretch(1)
 
     def _group_pane(self, item: Item, numbers: tuple[int, int]) -> QFrame:
         assert item.group is not None
@@ -138,6 +146,7 @@ class ItemView(QWidget):
         box.setContentsMargins(12, 8, 12, 10)
         caption = QLabel(group_caption(item.kind, *numbers))
         caption.setObjectName("group_caption")
+        self.group_caption = caption
         caption.setProperty("role", "muted")
         box.addWidget(caption)
         if item.kind == "B1":

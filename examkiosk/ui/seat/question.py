@@ -211,10 +211,13 @@ class QuestionPage(QWidget):
         """Swatches in the grid's own colours (they differ in high contrast), each named."""
         colours = palette(getattr(self, "_high_contrast", False))
 
-        def swatch(fill: str, text: str, ring: str = "#888888") -> str:
+        def swatch(fill: str, text: str, ring: str = "") -> str:
+            # A filled square in the grid's colour; an outlined one where the fill is the
+            # page's own colour (unanswered in high contrast is black on black).
+            mark, colour = ("□", ring) if ring else ("■", fill)
             return (
-                f"<span style='background:{fill}; color:{fill}; border:1px solid {ring}'>"
-                f"&nbsp;&nbsp;&nbsp;&nbsp;</span>&nbsp;{html.escape(text)}"
+                f"<span style='color:{colour}; font-size:130%'>{mark}</span>"
+                f"&nbsp;{html.escape(text)}"
             )
 
         parts = [
@@ -222,7 +225,7 @@ class QuestionPage(QWidget):
             swatch(colours["flagged"], tr("已标记⚑", "flagged ⚑")),
             swatch(colours["unanswered"], tr("未作答", "unanswered"), colours["unanswered_text"]),
             f"<span style='color:{colours['current']}'><b>▢</b></span>&nbsp;"
-            + html.escape(tr("粗框：当前题", "thick frame: this item")),
+            + html.escape(tr("当前题", "this item")),
         ]
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
 

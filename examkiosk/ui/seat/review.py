@@ -170,6 +170,7 @@ class ReviewPage(QWidget):
             while grid.count():
                 widget = grid.takeAt(0).widget()
                 if widget is not None:
+                    widget.hide()
                     widget.deleteLater()
             for k, n in enumerate(numbers[:80]):
                 button = QPushButton(str(n + 1))

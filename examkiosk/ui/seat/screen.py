@@ -273,6 +273,8 @@ class SeatScreen(QWidget):
 
         def failed(exc: BaseException) -> None:
             self._ticking = False
+            if self.attempt_id != attempt_id:
+                return  # a tick that was in flight when the candidate submitted
             if isinstance(exc, TimeUp):
                 self._show_receipt(exc.receipt, "time_up")
             elif isinstance(exc, SessionMoved | AttemptClosed):
@@ -342,7 +344,7 @@ class SeatScreen(QWidget):
         self.proctoring.stop()
         was_running = self.exam_running
         self.attempt_id = None
-        if self.review.dialog is not None:
+        if self.review.dialog is not None and self.review.dialog.isVisible():
             self.review.dialog.reject()  # time ran out while the candidate was deciding
         candidate = self.state.candidate if self.state is not None else None
         self.receipt.show_receipt(
@@ -358,4 +360,6 @@ class SeatScreen(QWidget):
             self.exam_running_changed.emit(False)
 
     def _closed(self, exc: BaseException) -> None:
+        if self.attempt_id is None and self.stack.currentWidget() is self.receipt:
+            return  # a save in flight met the submission: the receipt stays
         self._to_login(error_text(exc))
