@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter, QScreen
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from examkiosk.core.checkin import CheckInDesk
@@ -275,9 +275,7 @@ def admitted_candidate(station: Station) -> Candidate:
     return candidate
 
 
-def test_seat_states(
-    qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station
-) -> None:
+def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station: Station) -> None:
     candidate = admitted_candidate(station)
     window.set_mode("seat")
     seat = window.screen_for("seat")
