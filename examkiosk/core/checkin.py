@@ -33,6 +33,14 @@ class Assessment:
         return self.document.reading_method == ReadingMethod.MANUAL
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What the store says about a presented document, before any face work."""
+
+    candidate: Candidate
+    roster_encoding: bytes | None
+
+
 def _recommend(face: FaceResult, document: IdentityDocument) -> str:
     """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass."""
     decisions = {c.decision for c in face.checks}
@@ -84,19 +92,39 @@ class CheckInDesk:
 
         `sequence` (camera frames over about 2 s) adds the blink liveness check.
         """
+        return self.judge(self.lookup(document), document, frame, snapshot_jpeg, sequence)
+
+    def lookup(self, document: IdentityDocument) -> Lookup:
+        """The store half of `assess` (database thread): who the document names, and the
+        roster's face encoding. NotFound / Refused as `identify`."""
         candidate = self.identify(document)
         encoding = self.station.store.query(
             "SELECT face_encoding FROM candidates WHERE candidate_id = ?",
             (candidate.candidate_id,),
         )[0][0]
+        return Lookup(candidate, bytes(encoding) if encoding else None)
+
+    def judge(
+        self,
+        lookup: Lookup,
+        document: IdentityDocument,
+        frame: Any | None,
+        snapshot_jpeg: bytes | None,
+        sequence: Sequence[Any] = (),
+    ) -> Assessment:
+        """The face half of `assess`: touches no store, so the door runs it on another
+        thread than the database's (a second or so of face work must not hold up the
+        roster and the decisions being recorded)."""
         face = self.face.check(
             frame,
-            candidate_id=candidate.candidate_id,
-            roster_encoding=bytes(encoding) if encoding else None,
+            candidate_id=lookup.candidate.candidate_id,
+            roster_encoding=lookup.roster_encoding,
             chip_photo=document.photo,
             sequence=sequence,
         )
-        return Assessment(candidate, document, face, _recommend(face, document), snapshot_jpeg)
+        return Assessment(
+            lookup.candidate, document, face, _recommend(face, document), snapshot_jpeg
+        )
 
     def decide(
         self, assessment: Assessment, *, admit: bool, invigilator: str, reason: str = ""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
+from examkiosk.ui.i18n import install_qt_translations
+
 # Tried in order; the first installed one renders every Chinese glyph (no tofu boxes).
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -72,4 +74,5 @@ def apply_theme(app: QApplication) -> str | None:
     font.setPixelSize(16)
     app.setFont(font)
     app.setStyleSheet(STYLESHEET)
+    install_qt_translations(app)  # Qt's own dialogs speak the kiosk's language too
     return family

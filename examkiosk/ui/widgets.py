@@ -7,6 +7,7 @@ rebuilding a screen (a candidate mid-exam or a pending verdict keeps its state).
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -85,6 +86,17 @@ def card(*children: QWidget, margins: int = 14, stretch: bool = False) -> QFrame
     if stretch:
         layout.addStretch(1)
     return frame
+
+
+def start_folder(writable: bool = False) -> Path:
+    """Where a file dialog opens: the first removable drive (the USB stick packages and
+    bundles travel on), else the home folder. `writable`: skip read-only drives."""
+    from sync.media import list_removable_volumes
+
+    for volume in list_removable_volumes():
+        if not (writable and volume.read_only):
+            return volume.mount_point
+    return Path.home()
 
 
 def pixmap_from_bgr(image: Any) -> QPixmap:

@@ -17,6 +17,7 @@ from examkiosk.core.roster import roster_entries
 from examkiosk.core.station import Station
 from examkiosk.ui.door.camera_feed import CameraFeed
 from examkiosk.ui.door.screen import DoorScreen, SimulatedDoor
+from examkiosk.ui.door.sim_card import simulated_card
 from examkiosk.ui.ops import Operations
 from hardware.sim.card_queue import QueueCardReader
 from tests.ui.conftest import faces_dir
@@ -180,3 +181,26 @@ def test_number_not_on_the_roster_is_said_plainly(qtbot: QtBot, door: DoorScreen
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "名单中没有" in door.verdict.banner.text(), timeout=10_000)
     assert door.verdict.prepared is None and not door.verdict.admit.isEnabled()
+
+
+@needs_faces
+def test_a_tap_is_judged_on_the_frames_already_seen(qtbot: QtBot, door: DoorScreen) -> None:
+    """The candidate stands at the camera, then taps: the verdict (blink check included)
+    comes from the rolling buffer, with no capture after the tap."""
+    present(qtbot, door, 0)  # the simulated panel waits until the camera has seen them
+    prepared = door.verdict.prepared
+    assert prepared is not None
+    assert door.captures_after_tap == 0
+    liveness = prepared.assessment.face.liveness
+    assert liveness is not None and liveness.decision == "live"
+    assert prepared.assessment.recommendation == "admit"
+
+
+def test_without_frames_seen_the_tap_captures_then(
+    qtbot: QtBot, door: DoorScreen, station: Station
+) -> None:
+    candidate = roster_entries(station.store)[1].candidate
+    door.use_buffer = False  # as before: every tap captures ~2 s after the card is read
+    door.check_document(simulated_card(candidate))
+    qtbot.waitUntil(lambda: door.verdict.prepared is not None, timeout=30_000)
+    assert door.captures_after_tap == 1

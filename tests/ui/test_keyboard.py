@@ -254,3 +254,19 @@ def test_a_seat_has_no_mode_or_language_buttons_until_the_invigilator_chord(
     assert header.buttons["admin"].isVisible()
     window.set_mode("seat")
     assert not header.buttons["door"].isVisible()
+
+
+def test_qt_own_dialog_buttons_are_in_chinese_and_follow_the_language(
+    themed_app: QApplication,
+) -> None:
+    from PySide6.QtCore import QCoreApplication
+
+    from examkiosk.ui.i18n import set_language
+
+    # What a QMessageBox / QFileDialog shows for its buttons comes from qtbase's catalogue.
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+    assert QCoreApplication.translate("QFileDialog", "Open") == "打开"
+    set_language("en")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
+    set_language("zh_CN")
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"

@@ -31,7 +31,7 @@ from examkiosk.ui.admin.summary import StationSummary, station_summary
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
-from examkiosk.ui.widgets import Texts, button, card, label
+from examkiosk.ui.widgets import Texts, button, card, label, start_folder
 from sync.bundle import BundleInfo
 from sync.client import PassResult
 from sync.errors import BundleCancelled
@@ -315,7 +315,7 @@ class AdminScreen(QWidget):
         chosen, _ = QFileDialog.getOpenFileName(
             self,
             tr("选择考试包", "Choose an exam package"),
-            "",
+            str(start_folder()),
             tr("考试包 (*.ekp)", "Exam package (*.ekp)"),
         )
         if chosen:
@@ -323,7 +323,7 @@ class AdminScreen(QWidget):
 
     def _choose_bundle_file(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
-        default = str(Path.home() / f"{self.station.station_id}-{stamp}.ekb")
+        default = str(start_folder(writable=True) / f"{self.station.station_id}-{stamp}.ekb")
         chosen, _ = QFileDialog.getSaveFileName(
             self,
             tr("保存同步包", "Save the bundle"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from typing import Any
 
 from PySide6.QtCore import QTimer, Signal
@@ -12,7 +14,11 @@ from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.widgets import PhotoBox, Texts, pixmap_from_bgr
 
-FRAME_INTERVAL_MS = 150  # ~7 pictures a second: enough to see a face, light on a 2-core kiosk
+# 10 pictures a second: what the blink check wants (LIVENESS_FRAMES over about 2 s), so the
+# frames the view shows are also the rolling buffer a card tap is judged on.
+FRAME_INTERVAL_MS = 100
+BUFFER_FRAMES = 40  # 4 s of the person standing there
+BUFFER_MAX_AGE_S = 4.0  # older frames may show the previous candidate
 RETRY_INTERVAL_MS = 2000  # after a camera error, try again without flooding the log
 
 
@@ -44,6 +50,7 @@ class CameraView(QWidget):
         layout.addWidget(self.picture)
         layout.addWidget(self.status)
         self._latest: Any = None
+        self._recent: deque[tuple[float, Any]] = deque(maxlen=BUFFER_FRAMES)
         self._in_flight = False
         self._error: BaseException | None = None
         self._timer = QTimer(self)
@@ -60,11 +67,24 @@ class CameraView(QWidget):
     def latest_image(self) -> Any:
         return self._latest
 
+    def recent_frames(self, count: int, max_age_s: float = BUFFER_MAX_AGE_S) -> list[Any]:
+        """The last `count` frames the view has shown if there are that many from the last
+        `max_age_s` seconds (the person at the camera now), else []: the caller then
+        captures after the tap, as before."""
+        now = time.monotonic()
+        fresh = [frame for at, frame in self._recent if now - at <= max_age_s]
+        return fresh[-count:] if len(fresh) >= count else []
+
+    def forget(self) -> None:
+        """Drop the buffer: the candidate it shows has been dealt with."""
+        self._recent.clear()
+
     def switch_source(self, source: str | None, on_done: Any = None) -> None:
         """Point the feed at another camera or video; `on_done()` runs once it is switched."""
 
         def switched(_: object) -> None:
             self._latest = None
+            self._recent.clear()
             self._show_idle()
             if on_done is not None:
                 on_done()
@@ -95,6 +115,7 @@ class CameraView(QWidget):
                 self._show_idle()
             return
         self._latest = frame.image
+        self._recent.append((time.monotonic(), frame))
         self.picture.show_pixmap(pixmap_from_bgr(frame.image))
         self.frame_shown.emit()
 
@@ -102,6 +123,7 @@ class CameraView(QWidget):
         self._in_flight = False
         self._error = exc
         self._latest = None
+        self._recent.clear()
         self.picture.show_pixmap(None, tr("摄像头无画面", "No camera picture"))
         self.status.setText(error_text(exc))
         self.status.setVisible(True)
