@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from examkiosk.core import roster
@@ -33,6 +34,7 @@ from examkiosk.core.paper import Item, Paper, build_paper
 from examkiosk.core.resume_codes import package_secret, request_text
 from examkiosk.core.roster import Candidate
 from examkiosk.core.scoring import Receipt, make_receipt
+from examkiosk.core.sitting import SittingClock
 from examkiosk.core.station import Station
 from examkiosk.core.timing import ExamSettings, Outage
 
@@ -53,6 +55,22 @@ class ExamEngine:
         if self._settings is None:
             self._settings = ExamSettings.from_package(current_exam(self.station))
         return self._settings
+
+    def sitting(self) -> SittingClock:
+        """The room's start, end and extra times (sitting.py); SittingSettingsError if the
+        package's settings for them are wrong."""
+        settings = current_exam(self.station).get("settings") or {}
+        return SittingClock.from_settings(settings if isinstance(settings, dict) else {})
+
+    def _settings_for(self, candidate: Candidate) -> ExamSettings:
+        """The settings a new attempt starts with: its duration from the sitting's clock
+        (NotStarted before the start, SittingOver after the end)."""
+        settings = self.settings()
+        sitting = self.sitting()
+        now = self.station.clock.wall()
+        sitting.check_can_start(candidate.candidate_id, now)
+        duration = sitting.duration_ms(candidate.candidate_id, now, settings.duration_ms)
+        return replace(settings, duration_ms=duration)
 
     def paper(self) -> Paper:
         if self._paper is None:
@@ -178,7 +196,7 @@ class ExamEngine:
                     "was imported). Call the venue administrator.",
                 )
             self.last_outage = None
-            return self._keeper.start(candidate, self.settings())
+            return self._keeper.start(candidate, self._settings_for(candidate))
         if attempt.state != "in_progress":
             if attempt.state == "submitted":
                 return attempt  # the seat shows the receipt again

@@ -26,6 +26,7 @@ from examkiosk.core.exam import Attempt, ExamEngine, SeatState, Tick
 from examkiosk.core.exam_errors import AttemptClosed, ResumeCodeRequired, SessionMoved, TimeUp
 from examkiosk.core.face_check import FaceService
 from examkiosk.core.scoring import Receipt
+from examkiosk.core.sitting import NotStarted
 from examkiosk.core.station import Station
 from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
@@ -33,6 +34,7 @@ from examkiosk.ui.seat.login import ConfirmPage, LoginPage, ResumeCodePage
 from examkiosk.ui.seat.proctor_view import SeatCamera, SeatProctoring
 from examkiosk.ui.seat.question import LOW_TIME_MS, QuestionPage, format_remaining
 from examkiosk.ui.seat.review import ReceiptPage, ReviewPage
+from examkiosk.ui.seat.rules import RulesPage
 from examkiosk.ui.seat.style import DEFAULT_FONT_INDEX, FONT_SIZES, stylesheet
 
 TICK_MS = 1000
@@ -69,6 +71,7 @@ class SeatScreen(QWidget):
         self.question = QuestionPage(self.engine, ops)
         self.review = ReviewPage()
         self.receipt = ReceiptPage()
+        self.rules = RulesPage()
         self.stack = QStackedWidget()
         for page in (
             self.login,
@@ -77,6 +80,7 @@ class SeatScreen(QWidget):
             self.question,
             self.review,
             self.receipt,
+            self.rules,
         ):
             self.stack.addWidget(page)
         layout = QVBoxLayout(self)
@@ -94,6 +98,8 @@ class SeatScreen(QWidget):
         self.confirm.rejected.connect(lambda: self._to_login(""))
         self.resume.submitted.connect(self._resume_with_code)
         self.resume.cancelled.connect(lambda: self._to_login(""))
+        self.rules.started.connect(self._start)
+        self.rules.back.connect(lambda: self._to_login(""))
         self.question.review_requested.connect(self._review)
         self.question.time_up.connect(lambda r: self._show_receipt(r, "time_up"))
         self.question.closed.connect(self._closed)
@@ -135,6 +141,7 @@ class SeatScreen(QWidget):
             self.question,
             self.review,
             self.receipt,
+            self.rules,
         ):
             page.retranslate()
 
@@ -177,6 +184,7 @@ class SeatScreen(QWidget):
     def _to_login(self, error: str) -> None:
         was_running = self.exam_running
         self.timer.stop()
+        self.rules.stop()
         self.proctoring.stop()
         self.attempt_id = None
         self.stack.setCurrentWidget(self.login)
@@ -220,6 +228,12 @@ class SeatScreen(QWidget):
         )
 
     def _login_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, NotStarted):
+            # Before the start: 考试须知 and a countdown; the paper opens at the start.
+            name = self.confirm.name.text()
+            self.rules.show_until(exc.start, self.station.clock.wall(), name)
+            self.stack.setCurrentWidget(self.rules)
+            return
         if isinstance(exc, ResumeCodeRequired):
             self.resume.ask(error_text(exc), exc.request)
             self.stack.setCurrentWidget(self.resume)
