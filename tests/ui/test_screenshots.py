@@ -9,8 +9,10 @@ screen, and the controls that matter (放行 / 拒绝入场, 下一题, 交卷..
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -265,6 +267,20 @@ def test_admin_screen(qtbot: QtBot, window: KioskWindow, shots_dir: Path, tmp_pa
     shot(window, shots_dir, "admin")
 
 
+def schedule(station: Station, start: datetime, end: datetime) -> None:
+    """Give the imported package a start and end (as the centre would in its settings)."""
+    with station.store.transaction() as conn:
+        version, content = conn.execute(
+            "SELECT version, content_json FROM packages ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        exam = json.loads(content)
+        exam.setdefault("settings", {}).update(start=start.isoformat(), end=end.isoformat())
+        conn.execute(
+            "UPDATE packages SET content_json = ? WHERE version = ?",
+            (json.dumps(exam, ensure_ascii=False), version),
+        )
+
+
 def admitted_candidate(station: Station) -> Candidate:
     """A candidate admitted at the door (the seat lets in only those), through the door's
     own check-in desk."""
@@ -284,6 +300,8 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     wholly_on_screen(window, seat.login.ticket, seat.login.id_number, seat.login.login)
     shot(window, shots_dir, "seat-login")
 
+    now = datetime.now().astimezone()
+    schedule(station, now + timedelta(minutes=10), now + timedelta(minutes=160))
     seat.login.ticket.setText(candidate.ticket)
     seat.login.id_number.setText(candidate.id_number)
     qtbot.mouseClick(seat.login.login, Qt.MouseButton.LeftButton)
@@ -291,6 +309,15 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     wholly_on_screen(window, seat.confirm.yes, seat.confirm.no)
     shot(window, shots_dir, "seat-confirm")
     qtbot.mouseClick(seat.confirm.yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.rules, timeout=10_000)
+    assert (
+        seat.rules.countdown.text().startswith("0:09:") or seat.rules.countdown.text() == "0:10:00"
+    )
+    no_horizontal_scrolling(seat)
+    wholly_on_screen(window, seat.rules.countdown, seat.rules.back_button)
+    shot(window, shots_dir, "seat-rules")
+    schedule(station, now - timedelta(minutes=1), now + timedelta(minutes=149))
+    seat._start()  # what the countdown does at zero
     qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.question, timeout=10_000)
 
     page = seat.question
