@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from examkiosk.app.demo_venue import DemoVenue
+from examkiosk.core.provision import open_station
 from sync.media import list_removable_volumes
 from tests.app.sync_helpers import (
     add_answers,
