@@ -142,7 +142,7 @@ def build_window(
         )
 
     def admin() -> QWidget:
-        screen = AdminScreen(station, ops, shared.encode, background=background)
+        screen = AdminScreen(station, ops, shared.encode, background=background, guard=guard)
         screen.package_imported.connect(lambda _summary: window.data_changed(screen))
         return screen
 
