@@ -13,7 +13,8 @@ import uuid
 from typing import Any
 
 from examkiosk.core.attempt import Attempt
-from examkiosk.core.errors import NotFound
+from examkiosk.core.authz import Person, audit, require
+from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import (
     AttemptClosed,
     ResumeCodeRequired,
@@ -31,6 +32,32 @@ from examkiosk.core.timing import (
     measure_outage,
     wall_jump_ms,
 )
+
+MAX_CODE_TRIES = 5
+# A session that persisted its time this recently is taken to be alive on another seat.
+LIVE_SESSION_SECONDS = 20.0
+
+
+class TakeoverRequired(Refused):
+    """The attempt is running on another seat right now; an invigilator must approve."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "该考生的作答正在另一座位进行中。如需改在本座位继续，请举手示意监考员确认。",
+            "This candidate's exam is running at another seat right now. To continue here, "
+            "raise your hand: an invigilator must approve.",
+        )
+
+
+class ResumeCodesExhausted(Refused):
+    """Too many wrong resume codes for one attempt: an invigilator must come and unlock."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"续考码已连续输错 {MAX_CODE_TRIES} 次，请举手示意监考员到场解锁后再试。",
+            f"The resume code was wrong {MAX_CODE_TRIES} times. Raise your hand: an invigilator "
+            "must unlock the seat before another try.",
+        )
 
 
 class SessionKeeper:
@@ -86,13 +113,24 @@ class SessionKeeper:
         return attempt
 
     def resume(
-        self, attempt: Attempt, policy: OutagePolicy, *, code: str | None, invigilator: str
+        self,
+        attempt: Attempt,
+        policy: OutagePolicy,
+        *,
+        code: str | None,
+        invigilator: str,
+        takeover_by: Person | None = None,
     ) -> Outage | None:
         """Open a new session on `attempt`, counting the outage since its last persisted
-        moment per `policy`; None if this keeper already holds the session."""
+        moment per `policy`; None if this keeper already holds the session.
+
+        TakeoverRequired when another session kept the attempt alive within the last
+        LIVE_SESSION_SECONDS (a second sign-in while the candidate is working elsewhere)
+        unless `takeover_by` is an invigilator, whose approval is audited."""
         attempt_id = attempt.attempt_id
         if self.owns(attempt_id):
             return None  # same engine, same session: time kept running
+        self._check_takeover(attempt_id, takeover_by)
         clock = self._station.clock
         with self._station.store.transaction() as conn:
             row = conn.execute(
@@ -117,6 +155,8 @@ class SessionKeeper:
             )
             request = request_text(attempt_id, int(resumes_used))
             by_code = code is not None
+            if by_code and self._code_failures(conn, attempt_id) >= MAX_CODE_TRIES:
+                raise ResumeCodesExhausted()
             code_ok = by_code and code_matches(
                 package_secret(self._station.store), attempt.candidate_id, request, code or ""
             )
@@ -180,6 +220,33 @@ class SessionKeeper:
             )
         self.sessions[attempt_id] = session
         return outage
+
+    def _check_takeover(self, attempt_id: str, takeover_by: Person | None) -> None:
+        clock = self._station.clock
+        rows = self._station.store.query(
+            "SELECT session_id, boot_id, last_mono FROM attempt_runtime WHERE attempt_id = ?",
+            (attempt_id,),
+        )
+        if not rows or not rows[0][0] or rows[0][1] != self._boot:
+            return
+        if clock.monotonic() - float(rows[0][2]) >= LIVE_SESSION_SECONDS:
+            return  # the other window went quiet: an ordinary resume
+        if takeover_by is None:
+            with self._station.store.transaction() as conn:
+                audit(
+                    self._station, conn, None, "seat_takeover_refused", {"attempt_id": attempt_id}
+                )
+            raise TakeoverRequired()
+        require(takeover_by, "seat.takeover")
+        with self._station.store.transaction() as conn:
+            audit(self._station, conn, takeover_by, "seat_takeover", {"attempt_id": attempt_id})
+
+    @staticmethod
+    def _code_failures(conn: Any, attempt_id: str) -> int:
+        row = conn.execute(
+            "SELECT code_failures FROM attempt_runtime WHERE attempt_id = ?", (attempt_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def owns(self, attempt_id: str) -> bool:
         mine = self.sessions.get(attempt_id)

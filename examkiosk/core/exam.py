@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from examkiosk.core import roster
+from examkiosk.core import roster, seat_guard
 from examkiosk.core.attempt import (
     ATTEMPT_COLUMNS,
     Attempt,
@@ -28,12 +28,14 @@ from examkiosk.core.attempt import (
     current_exam,
 )
 from examkiosk.core.attempt_sessions import SessionKeeper
+from examkiosk.core.authz import Person
 from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import AttemptClosed, SectionLocked, TimeUp
 from examkiosk.core.paper import Item, Paper, build_paper
 from examkiosk.core.resume_codes import package_secret, request_text
 from examkiosk.core.roster import Candidate
 from examkiosk.core.scoring import Receipt, make_receipt
+from examkiosk.core.seat_guard import normalise_entry
 from examkiosk.core.sitting import SittingClock
 from examkiosk.core.station import Station
 from examkiosk.core.timing import ExamSettings, Outage
@@ -164,13 +166,16 @@ class ExamEngine:
 
     def identify(self, ticket: str, id_number: str) -> Candidate:
         """The candidate, if ticket and ID number agree and the door admitted them (or their
-        attempt was moved here from another station)."""
+        attempt was moved here from another station).
+
+        Full-width digits and spaces are normalised. After SEAT_MAX_FAILURES wrong ID numbers
+        for one ticket the ticket is locked until an invigilator unlocks it (seat_guard);
+        every failure is audited."""
+        ticket, id_number = normalise_entry(ticket), normalise_entry(id_number)
+        seat_guard.check_not_locked(self.station, ticket)
         candidate = roster.by_ticket(self.station.store, ticket)
-        if candidate.id_number.upper() != id_number.strip().upper():
-            raise Refused(
-                "准考证号与证件号码不匹配，请核对后重试。",
-                "The admission ticket and ID number do not match. Check them and try again.",
-            )
+        if candidate.id_number.upper() != id_number:
+            seat_guard.record_failure(self.station, ticket)
         checked = self.station.store.query(
             "SELECT decision FROM checkins WHERE candidate_id = ?", (candidate.candidate_id,)
         )
@@ -183,9 +188,11 @@ class ExamEngine:
             )
         return candidate
 
-    def login(self, ticket: str, id_number: str) -> Attempt:
+    def login(self, ticket: str, id_number: str, *, takeover_by: Person | None = None) -> Attempt:
         """Start the candidate's attempt, or resume it; ResumeCodeRequired after a long
-        outage, AttemptClosed if it was submitted or moved to another station."""
+        outage, AttemptClosed if it was submitted or moved to another station,
+        TakeoverRequired while it is running at another seat (unless `takeover_by`, an
+        invigilator, approves)."""
         candidate = self.identify(ticket, id_number)
         attempt = self.attempt_for(candidate.candidate_id)
         if attempt is None:
@@ -201,11 +208,22 @@ class ExamEngine:
             if attempt.state == "submitted":
                 return attempt  # the seat shows the receipt again
             raise AttemptClosed(attempt.state)
-        return self._resume(attempt, code=None, invigilator="")
+        return self._resume(attempt, code=None, invigilator="", takeover_by=takeover_by)
 
-    def _resume(self, attempt: Attempt, *, code: str | None, invigilator: str) -> Attempt:
+    def _resume(
+        self,
+        attempt: Attempt,
+        *,
+        code: str | None,
+        invigilator: str,
+        takeover_by: Person | None = None,
+    ) -> Attempt:
         outage = self._keeper.resume(
-            attempt, self.settings().policy, code=code, invigilator=invigilator
+            attempt,
+            self.settings().policy,
+            code=code,
+            invigilator=invigilator,
+            takeover_by=takeover_by,
         )
         if outage is not None:
             self.last_outage = outage

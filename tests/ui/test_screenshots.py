@@ -32,9 +32,9 @@ from examkiosk.ui.app import SharedFace, build_window, demo_devices
 from examkiosk.ui.door.screen import DoorScreen
 from examkiosk.ui.door.sim_card import simulated_card
 from examkiosk.ui.ops import Operations
-from examkiosk.ui.passphrase import OpenGuard
 from examkiosk.ui.seat import SeatScreen
 from examkiosk.ui.seat.style import FONT_SIZES
+from examkiosk.ui.signin import OpenGuard
 from examkiosk.ui.window import KioskWindow
 from tests.ui.conftest import faces_dir
 
