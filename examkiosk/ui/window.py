@@ -12,10 +12,12 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -122,6 +124,7 @@ class Header(QWidget):
         self.clock.setText(datetime.now().strftime("%H:%M:%S"))
 
 
+SCROLLED_MODES = ("admin",)
 SWITCHER_OPEN_MS = 60_000  # an unlocked switcher left alone on a seat closes again
 INVIGILATOR_CHORD = "Ctrl+Alt+I"
 LOCKING_MODES = ("door", "admin")
@@ -229,6 +232,7 @@ class KioskWindow(QMainWindow):
         self.factories = dict(factories)
         self.guard = guard
         self.screens: dict[str, QWidget] = {}
+        self._pages: dict[str, QWidget] = {}  # what the stack shows for each mode
         self.header = Header(identity)
         self.header.mode_requested.connect(self.request_mode)
         self.header.language_toggled.connect(self.toggle_language)
@@ -273,7 +277,7 @@ class KioskWindow(QMainWindow):
             self.stack.setCurrentWidget(self.lock_page)
             self.lock_page.retranslate()
         elif self.mode in self.screens:
-            self.stack.setCurrentWidget(self.screens[self.mode])
+            self.stack.setCurrentWidget(self._pages[self.mode])
 
     def lock(self) -> None:
         """Idle too long: sign the person out; the door and admin show the lock page."""
@@ -289,7 +293,18 @@ class KioskWindow(QMainWindow):
         if mode not in self.screens:
             widget = self.factories[mode]()
             self.screens[mode] = widget
-            self.stack.addWidget(widget)
+            page = widget
+            if mode in SCROLLED_MODES:
+                # The admin screen gathers pages from several features; in a scroll area
+                # its height can never push the window past the screen's edge.
+                scroll = QScrollArea()
+                scroll.setObjectName(f"{mode}_scroll")
+                scroll.setWidgetResizable(True)
+                scroll.setFrameShape(QFrame.Shape.NoFrame)
+                scroll.setWidget(widget)
+                page = scroll
+            self._pages[mode] = page
+            self.stack.addWidget(page)
         return self.screens[mode]
 
     def set_mode(self, mode: str) -> None:

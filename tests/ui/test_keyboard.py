@@ -270,3 +270,47 @@ def test_qt_own_dialog_buttons_are_in_chinese_and_follow_the_language(
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
     set_language("zh_CN")
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "取消"
+
+
+def test_the_seat_chord_with_a_staff_sign_in_by_keyboard(
+    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path
+) -> None:
+    from examkiosk.app.demo_venue import demo_accounts
+    from examkiosk.core.accounts import Accounts
+    from examkiosk.ui.signin import StaffGuard, StaffSession
+
+    password = demo_accounts(venue_dir)["demo-inv1"]
+    session = StaffSession()
+    guard = StaffGuard(Accounts(station), ops, session)
+
+    def screen(name: str) -> QWidget:
+        widget = QLabel(name)
+        widget.setObjectName(name)
+        return widget
+
+    window = KioskWindow(
+        station.identity,
+        {m: (lambda m=m: screen(m)) for m in ("door", "seat", "admin")},
+        guard,
+        "seat",
+        session=session,
+    )
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert not window.header.buttons["door"].isVisible()
+    modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+    qtbot.keyClick(window, Qt.Key.Key_I, modifiers)
+    dialog = guard.dialog
+    assert dialog is not None
+    focus(qtbot, dialog, dialog.number)
+    qtbot.keyClicks(dialog.number, "demo-inv1")
+    qtbot.keyClick(dialog.number, Tab)
+    assert QApplication.focusWidget() is dialog.password
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Return)
+    qtbot.waitUntil(lambda: window.header.buttons["door"].isVisible(), timeout=20_000)
+    qtbot.mouseClick(window.header.buttons["door"], Qt.MouseButton.LeftButton)
+    assert window.mode == "door"
+    assert session.person is not None and session.person.staff_number == "demo-inv1"
