@@ -93,6 +93,8 @@ def window(
     yield built
     built.shutdown()
     devices.feed.close()
+    if devices.seat_camera is not None:
+        devices.seat_camera.close()  # an open video left to the interpreter's exit aborts it
 
 
 def pixels(image: QImage) -> np.ndarray:

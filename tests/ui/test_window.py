@@ -41,6 +41,8 @@ def window(
     yield built
     built.shutdown()
     devices.feed.close()
+    if devices.seat_camera is not None:
+        devices.seat_camera.close()
 
 
 def _sign_in(qtbot: QtBot, dialog: SignInDialog, number: str, password: str) -> None:
