@@ -100,6 +100,9 @@ def test_simulated_card_shows_verdict_and_admit_is_recorded(
     assert "已放行" in door.verdict.banner.text() and candidate.seat in door.verdict.banner.text()
     assert checkin_of(station, candidate.candidate_id) == "admitted"
     assert "1 / 20" in door.roster.count.text()
+    qtbot.waitUntil(lambda: door.overview.numbers["admitted"].text() == "1", timeout=10_000)
+    assert door.overview.numbers["not_arrived"].text() == "19"
+    assert door.overview.numbers["expected"].text() == "20"
 
 
 def test_refusing_needs_a_reason_and_records_nothing_without_one(

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from examkiosk.core import roster
 from examkiosk.core.checkin import Assessment, CheckInDesk, Lookup
+from examkiosk.core.door_overview import door_overview
 from examkiosk.core.face_check import LIVENESS_FRAMES
 from examkiosk.core.roster import Candidate
 from examkiosk.core.station import Station
@@ -29,6 +30,7 @@ from examkiosk.ui.door.camera_view import CameraView
 from examkiosk.ui.door.card_watch import CardWatch
 from examkiosk.ui.door.manual_entry import ManualEntryDialog
 from examkiosk.ui.door.mrz_entry import MrzEntry
+from examkiosk.ui.door.overview import DoorOverviewPanel
 from examkiosk.ui.door.roster_list import RosterList
 from examkiosk.ui.door.sim_card import SimulatedCardPanel, simulated_card
 from examkiosk.ui.door.verdict import Prepared, VerdictPanel
@@ -39,6 +41,8 @@ from hardware.cards.document import CardReader, IdentityDocument
 from hardware.cards.errors import AccessDenied, BacKeyNeeded
 from hardware.cards.mrz import BacKey
 from hardware.sim.card_queue import QueueCardReader
+
+LIVE_REFRESH_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class DoorScreen(QWidget):
         self.captures_after_tap = 0  # how often a tap found no buffer and had to capture
 
         self.roster = RosterList()
+        self.overview = DoorOverviewPanel()
         self.camera = CameraView(feed, ops)
         self.verdict = VerdictPanel()
         self.verdict.decide_requested.connect(self._decide)
@@ -160,7 +165,7 @@ class DoorScreen(QWidget):
         layout.setSpacing(12)
         # The verdict (three photos side by side) gets the most room: it is what the
         # invigilator decides on.
-        layout.addWidget(card(self.roster), 31)
+        layout.addWidget(card(self.overview, self.roster), 31)
         layout.addWidget(centre, 23)
         layout.addWidget(card(self.verdict), 46)
 
@@ -174,6 +179,11 @@ class DoorScreen(QWidget):
             theme.NEUTRAL,
         )
         self._active = False
+        # The roster and counters also change without this screen (seats starting and
+        # submitting, a second door): refreshed every few seconds while the door is shown.
+        self._live = QTimer(self)
+        self._live.setInterval(LIVE_REFRESH_MS)
+        self._live.timeout.connect(self.refresh)
         self._render_status()
         self.reload()
 
@@ -185,11 +195,14 @@ class DoorScreen(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.ops.run(lambda job: roster.roster_entries(self.station.store), self._show_entries)
+        store = self.station.store
+        self.ops.run(lambda job: roster.roster_entries(store), self._show_entries)
+        self.ops.run(lambda job: door_overview(store), self.overview.show_overview)
 
     def activate(self) -> None:
         """Start the camera and (once the desk is ready) the card reader."""
         self._active = True
+        self._live.start()
         self.camera.start()
         if self.watch is not None and self.desk is not None:
             self.watch.start()
@@ -197,6 +210,7 @@ class DoorScreen(QWidget):
     def deactivate(self) -> None:
         """Stop polling devices (this mode is left, or the window closes)."""
         self._active = False
+        self._live.stop()
         self.camera.stop()
         if self.watch is not None:
             self.watch.stop()
@@ -210,6 +224,7 @@ class DoorScreen(QWidget):
     def retranslate(self) -> None:
         self.texts.apply()
         self.roster.retranslate()
+        self.overview.retranslate()
         self.camera.retranslate()
         self.verdict.retranslate()
         self.mrz.retranslate()
