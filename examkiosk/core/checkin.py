@@ -10,12 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from examkiosk.core import roster
+from examkiosk.core.attempt import current_exam
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import Refused
 from examkiosk.core.face_check import FaceResult, FaceService
 from examkiosk.core.roster import Candidate
+from examkiosk.core.sitting import LateEntry, SittingClock, SittingSettingsError
 from examkiosk.core.station import Station
 from hardware.cards.document import IdentityDocument, PassiveAuth, ReadingMethod
 
@@ -127,10 +131,28 @@ class CheckInDesk:
         )
 
     def decide(
-        self, assessment: Assessment, *, admit: bool, invigilator: str, reason: str = ""
+        self,
+        assessment: Assessment,
+        *,
+        admit: bool,
+        invigilator: str,
+        reason: str = "",
+        override: Person | None = None,
     ) -> int:
-        """Record the invigilator's decision; returns the check-in event's seq."""
+        """Record the invigilator's decision; returns the check-in event's seq.
+
+        Past the package's late-entry cut-off, admitting raises LateEntry unless `override`
+        names a person allowed `checkin.override` (audited with the decision)."""
         reason = reason.strip()
+        closes = self.late_entry_closed() if admit else None
+        if closes is not None:
+            if override is None:
+                raise LateEntry(closes)
+            require(override, "checkin.override")
+            if not reason:
+                raise Refused(
+                    "迟到入场须填写原因。", "Write the reason for admitting after the cut-off."
+                )
         if admit and assessment.recommendation != "admit" and not reason:
             raise Refused(
                 "系统不建议直接放行：请填写放行原因（例如已人工核对照片）。",
@@ -145,6 +167,18 @@ class CheckInDesk:
         decision = "admitted" if admit else "refused"
         roster_check = next((c for c in assessment.face.checks if c.reference == "roster"), None)
         with self.station.store.transaction() as conn:
+            if closes is not None:
+                audit(
+                    self.station,
+                    conn,
+                    override,
+                    "checkin.override",
+                    {
+                        "candidate_id": candidate.candidate_id,
+                        "late_entry_closed": closes.isoformat(),
+                        "reason": reason,
+                    },
+                )
             snapshot_seq = None
             if assessment.snapshot_jpeg:
                 snapshot_seq = self._store_snapshot(conn, candidate, assessment.snapshot_jpeg)
@@ -199,6 +233,17 @@ class CheckInDesk:
                 },
             )
         return event.seq
+
+    def late_entry_closed(self) -> datetime | None:
+        """When the door stopped admitting (the package's start + late_entry_minutes), if
+        that moment has passed; None otherwise. Wrong sitting settings set no cut-off here:
+        the seat refuses them with a message naming the setting."""
+        settings = current_exam(self.station).get("settings") or {}
+        try:
+            sitting = SittingClock.from_settings(settings if isinstance(settings, dict) else {})
+        except SittingSettingsError:
+            return None
+        return sitting.late_entry_closes() if sitting.late(self.station.clock.wall()) else None
 
     def _store_snapshot(self, conn: Any, candidate: Candidate, jpeg: bytes) -> int:
         cursor = conn.execute(

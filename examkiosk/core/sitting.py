@@ -57,6 +57,19 @@ class SittingOver(Refused):
         self.end = end
 
 
+class LateEntry(Refused):
+    """Past the door's cut-off: admitting needs an override by a person allowed to."""
+
+    def __init__(self, closes: datetime) -> None:
+        super().__init__(
+            f"已过入场截止时间 {closes:%H:%M}：放行须由有权限的工作人员授权并填写原因。",
+            f"Entry closed at {closes:%H:%M}: admitting needs an authorised member of staff "
+            "and a reason.",
+            detail=closes.isoformat(),
+        )
+        self.closes = closes
+
+
 def _time(settings: Mapping[str, Any], key: str) -> datetime | None:
     raw = settings.get(key)
     if raw in (None, ""):

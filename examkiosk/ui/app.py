@@ -139,6 +139,7 @@ def build_window(
             devices.feed,
             devices.reader,
             devices.simulated,
+            guard=guard,
         )
 
     def admin() -> QWidget:

@@ -3,6 +3,7 @@ for approved accommodations, and the late-entry cut-off; on a real store, a test
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -120,3 +121,54 @@ def test_wrong_settings_start_nothing(tmp_path: Path) -> None:
         engine.login(TICKET, ID_NUMBER)
     assert engine.attempt_for("C1") is None
     engine.station.close()
+
+
+def test_admitting_after_the_cut_off_needs_an_audited_override(tmp_path: Path) -> None:
+    from examkiosk.app.demo_venue import build_demo_venue
+    from examkiosk.core.authz import NotAllowed, Person
+    from examkiosk.core.checkin import CheckInDesk
+    from examkiosk.core.face_check import FaceService
+    from examkiosk.core.roster import all_candidates
+    from examkiosk.core.sitting import LateEntry
+    from hardware.cards.manual import manual_document
+
+    venue = build_demo_venue(tmp_path / "v", faces_dir=None, candidates=3, items=12)
+    station = venue.station
+    now = datetime.now().astimezone()
+    with station.store.transaction() as conn:
+        version, content = conn.execute(
+            "SELECT version, content_json FROM packages ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        exam = json.loads(content)
+        exam["settings"].update(
+            start=(now - timedelta(minutes=45)).isoformat(),
+            end=(now + timedelta(minutes=100)).isoformat(),
+            late_entry_minutes=30,
+        )
+        conn.execute(
+            "UPDATE packages SET content_json = ? WHERE version = ?", (json.dumps(exam), version)
+        )
+    desk = CheckInDesk(station, FaceService(None))
+    person = all_candidates(station.store)[0]
+    assessment = desk.assess(manual_document(person.id_number, "", "迟到"), None, None)
+    with pytest.raises(LateEntry):
+        desk.decide(assessment, admit=True, invigilator="甲", reason="交通堵塞")
+    with pytest.raises(NotAllowed):
+        desk.decide(
+            assessment,
+            admit=True,
+            invigilator="甲",
+            reason="交通堵塞",
+            override=Person("t1", "技术员", "technician"),
+        )
+    chief = Person("demo-admin", "主考", "venue_admin")
+    desk.decide(assessment, admit=True, invigilator="甲", reason="交通堵塞", override=chief)
+    rows = station.store.query(
+        "SELECT payload_json FROM events WHERE type = 'audit.checkin.override'"
+    )
+    assert len(rows) == 1 and json.loads(rows[0][0])["by"] == "demo-admin"
+    # Refusing needs no override.
+    other = all_candidates(station.store)[1]
+    refused = desk.assess(manual_document(other.id_number, "", "迟到"), None, None)
+    desk.decide(refused, admit=False, invigilator="甲", reason="迟到超过30分钟")
+    station.close()

@@ -19,10 +19,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from examkiosk.core import roster
+from examkiosk.core.authz import Person
 from examkiosk.core.checkin import Assessment, CheckInDesk, Lookup
 from examkiosk.core.door_overview import door_overview
 from examkiosk.core.face_check import LIVENESS_FRAMES
 from examkiosk.core.roster import Candidate
+from examkiosk.core.sitting import LateEntry
 from examkiosk.core.station import Station
 from examkiosk.ui import theme
 from examkiosk.ui.door.camera_feed import CameraFeed, encode_jpeg
@@ -83,6 +85,7 @@ def finish(desk: CheckInDesk, assessment: Assessment, image: Any) -> Prepared:
         image,
         tuple(suspects),
         tuple(photos),
+        desk.late_entry_closed(),
     )
 
 
@@ -113,9 +116,13 @@ class DoorScreen(QWidget):
         reader: CardReader | None,
         simulated: SimulatedDoor | None = None,
         parent: QWidget | None = None,
+        guard: Any = None,
     ) -> None:
+        """`guard` (the window's): asked for an authorised person when a decision needs
+        one (admitting after the late-entry cut-off, action `checkin.override`)."""
         super().__init__(parent)
         self.setObjectName("screen")
+        self.guard = guard
         self.station = station
         self.ops = ops
         self.make_desk = make_desk
@@ -361,7 +368,9 @@ class DoorScreen(QWidget):
             theme.REVIEW,
         )
 
-    def _decide(self, admit: bool, invigilator: str, reason: str) -> None:
+    def _decide(
+        self, admit: bool, invigilator: str, reason: str, override: Person | None = None
+    ) -> None:
         prepared = self.verdict.prepared
         if self.desk is None or prepared is None:
             return
@@ -388,10 +397,22 @@ class DoorScreen(QWidget):
         def failed(exc: BaseException) -> None:
             self.verdict.set_busy(False)
             self.verdict.show_error(error_text(exc))
+            if isinstance(exc, LateEntry) and override is None and self.guard is not None:
+                # Past the cut-off: an authorised person signs in; their name is audited.
+                self.guard.request(
+                    self,
+                    ("迟到入场授权", "Late entry override"),
+                    lambda person: self._decide(admit, invigilator, reason, person),
+                    "checkin.override",
+                )
 
         self.ops.run(
             lambda job: desk.decide(
-                assessment, admit=admit, invigilator=invigilator, reason=reason
+                assessment,
+                admit=admit,
+                invigilator=invigilator,
+                reason=reason,
+                override=override,
             ),
             done,
             failed,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -76,6 +77,7 @@ class Prepared:
     live_image: Any  # BGR ndarray of the snapshot, or None
     suspects: tuple[tuple[str, str], ...]  # (name, ticket) of other candidates the face matches
     suspect_photos: tuple[bytes | None, ...] = ()  # their roster photos, same order
+    late_entry_closed: datetime | None = None  # past the door's cut-off (package settings)
 
 
 class PhotoTile(QWidget):
@@ -273,7 +275,13 @@ class VerdictPanel(QWidget):
                 "手工录入：请人工核对证件与照片",
                 "Manual entry: check the document and photo by eye",
             )
-        self._banner(tr(zh, en), theme.RECOMMENDATION_COLOURS[a.recommendation])
+        colour = theme.RECOMMENDATION_COLOURS[a.recommendation]
+        if p.late_entry_closed is not None:
+            closes = f"{p.late_entry_closed:%H:%M}"
+            zh = f"已过入场截止时间 {closes}，放行须授权。{zh}"
+            en = f"Entry closed at {closes}; admitting needs an override. {en}"
+            colour = theme.REVIEW if a.recommendation == "admit" else colour
+        self._banner(tr(zh, en), colour)
         by_reference = {c.reference: c for c in a.face.checks}
         if a.manual:
             chip_missing = tr("手工录入：没有读取证件芯片", "Typed by hand: no chip was read")
