@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from examkiosk.app.cli_auth import STAFF, STAFF_PASSWORD_FILE
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
 
 CANDIDATE = click.option(
@@ -39,8 +40,9 @@ def exam() -> None:
     """Offline exam engine (考试引擎): simulate, show, resume codes, spare stations."""
 
 
-def _check_in_simulated(station: Any, ticket: str) -> bool:
-    """Admit the candidate at a simulated door (no camera) if not yet admitted."""
+def _check_in_simulated(station: Any, ticket: str, person: Any) -> bool:
+    """Admit the candidate at a simulated door (no camera) if not yet admitted; `person` is
+    the signed-in venue administrator running the simulation (named in the event)."""
     from examkiosk.core import roster
     from examkiosk.core.checkin import CheckInDesk
     from examkiosk.core.face_check import FaceService
@@ -63,8 +65,9 @@ def _check_in_simulated(station: Any, ticket: str) -> bool:
     desk.decide(
         assessment,
         admit=True,
-        invigilator="simulate",
+        invigilator=person.staff_number,
         reason="模拟签到（无摄像头）simulated check-in, no camera",
+        person=person,
     )
     return True
 
@@ -83,6 +86,8 @@ def _check_in_simulated(station: Any, ticket: str) -> bool:
 @click.option("--delay-ms", type=click.IntRange(0), default=0, help="Pause between answers.")
 @click.option("--seed", type=int, default=None, help="Seed for the answers chosen.")
 @click.option("--submit", is_flag=True, help="Submit the attempt after answering.")
+@STAFF
+@STAFF_PASSWORD_FILE
 def simulate(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -91,13 +96,31 @@ def simulate(
     delay_ms: int,
     seed: int | None,
     submit: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Answer items of TICKET's attempt through the engine; `saved ITEM ANSWER` per commit."""
+    """Answer items of TICKET's attempt through the engine; `saved ITEM ANSWER` per commit.
+
+    Only on a rehearsal or demo venue (the package says so), by a signed-in venue
+    administrator; refused and audited anywhere else."""
+    from examkiosk.app.cli_auth import signed_in
+    from examkiosk.core.authz import audit
     from examkiosk.core.exam import ExamEngine, answer_text
+    from examkiosk.core.simulation import require_simulation
 
     station = _open(data_dir, passphrase_file)
     try:
-        if _check_in_simulated(station, ticket):
+        require_simulation(station, None, "exam simulate")
+        person = signed_in(station, "simulation.run", staff, staff_password_file)
+        with station.store.transaction() as conn:
+            audit(
+                station,
+                conn,
+                person,
+                "simulation.run",
+                {"command": "exam simulate", "ticket": ticket},
+            )
+        if _check_in_simulated(station, ticket, person):
             click.echo(f"checked-in {ticket}", err=True)
         candidate_id_number = station.store.query(
             "SELECT id_number FROM candidates WHERE ticket = ?", (ticket.strip(),)

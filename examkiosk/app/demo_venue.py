@@ -69,7 +69,10 @@ def build_demo_venue(
     face: FaceService | None = None,
     progress: Progress | None = None,
     mode: str = "door",
+    sitting_kind: str = "demo",
 ) -> DemoVenue:
+    """A demo venue; `sitting_kind` "exam" builds one that behaves as a real sitting (no
+    simulated devices), which tests use to prove the refusals."""
     layout = DataDir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     # A demo venue's passphrase is throwaway and kept beside it so the demo opens
@@ -107,7 +110,7 @@ def build_demo_venue(
         "duration_minutes": 120,
         # Demo venues run simulated devices; the centre's signature on the package is what
         # lets a station do that (a real sitting says "exam").
-        "sitting_kind": "demo",
+        "sitting_kind": sitting_kind,
         "staff": [
             {
                 "staff_number": number,
