@@ -123,7 +123,9 @@ def test_exam_simulate_on_a_demo_venue_needs_a_signed_in_venue_administrator(
     assert invigilator.returncode == 2 and "Only a venue administrator" in invigilator.stderr
     assert state(demo)["attempts"] == []
 
-    done = run(demo, "exam", "simulate", "--candidate", TICKET, "--answers", "2", staff="demo-admin")
+    done = run(
+        demo, "exam", "simulate", "--candidate", TICKET, "--answers", "2", staff="demo-admin"
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("saved") == 2
     station = opened(demo)
@@ -180,7 +182,9 @@ def test_the_kiosk_refuses_demo_and_simulated_devices_on_a_real_sitting(
         with pytest.raises(SimulationRefused):
             demo_devices(real, station)  # `examkiosk demo --data-dir REAL`
         # A devices.json from an older version naming the sim reader: imported, but refused.
-        (real / "devices.json").write_text(json.dumps({"devices": {"card_reader": {"kind": "sim"}}}))
+        (real / "devices.json").write_text(
+            json.dumps({"devices": {"card_reader": {"kind": "sim"}}})
+        )
         with pytest.raises(SimulationRefused):
             real_devices(station)
         assert (real / "devices.json.imported").exists()
