@@ -315,11 +315,19 @@ def release_paper_command(
 @PASSPHRASE_FILE
 @CANDIDATE
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
-@click.option("--invigilator", required=True, help="Name or number of the invigilator.")
+@STAFF
+@STAFF_PASSWORD_FILE
 def export_attempt_command(
-    data_dir: Path | None, passphrase_file: Path | None, ticket: str, out: Path, invigilator: str
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    ticket: str,
+    out: Path,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Move a candidate's attempt to a spare station: write it to a signed file (.eka)."""
+    """Move a candidate's attempt to a spare station: write it to a signed file (.eka).
+    An invigilator signs in (--staff); the event names them."""
+    from examkiosk.app.cli_auth import signed_in
     from examkiosk.core import roster
     from examkiosk.core.errors import NotFound
     from examkiosk.core.exam import ExamEngine
@@ -327,11 +335,12 @@ def export_attempt_command(
 
     station = _open(data_dir, passphrase_file)
     try:
+        person = signed_in(station, "attempt.move", staff, staff_password_file)
         engine = ExamEngine(station)
         attempt = engine.attempt_for(roster.by_ticket(station.store, ticket).candidate_id)
         if attempt is None:
             raise NotFound("该考生尚未开始作答。", "This candidate has not started.")
-        info = export_attempt(engine, attempt.attempt_id, out, invigilator=invigilator)
+        info = export_attempt(engine, attempt.attempt_id, out, person=person)
     finally:
         station.close()
     click.echo(
@@ -344,17 +353,26 @@ def export_attempt_command(
 @DATA_DIR
 @PASSPHRASE_FILE
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--invigilator", required=True, help="Name or number of the invigilator.")
+@STAFF
+@STAFF_PASSWORD_FILE
 def import_attempt_command(
-    data_dir: Path | None, passphrase_file: Path | None, file: Path, invigilator: str
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    file: Path,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Continue an attempt here that another station exported."""
+    """Continue an attempt here that another station of this venue exported. An
+    invigilator signs in (--staff); a file not signed by a station the package lists is
+    refused, audited, and changes nothing."""
+    from examkiosk.app.cli_auth import signed_in
     from examkiosk.core.exam import ExamEngine
     from examkiosk.core.transfer import import_attempt
 
     station = _open(data_dir, passphrase_file)
     try:
-        info = import_attempt(ExamEngine(station), file, invigilator=invigilator)
+        person = signed_in(station, "attempt.move", staff, staff_password_file)
+        info = import_attempt(ExamEngine(station), file, person=person)
     finally:
         station.close()
     click.echo(

@@ -135,8 +135,6 @@ def test_resume_code_and_export_of_an_attempt(venue: Path, tmp_path: Path) -> No
         ticket(2),
         "--out",
         str(out),
-        "--invigilator",
-        "T01",
     )
     assert out.exists() and show(venue, 2)["state"] == "transferred"
     refused = examkiosk(
