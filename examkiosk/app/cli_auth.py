@@ -1,8 +1,13 @@
-"""Staff sign-in for privileged commands: `--staff NUMBER` and the password from
-`$EXAMKIOSK_STAFF_PASSWORD`, `--staff-password-file F` or a prompt on a terminal.
+"""Staff sign-in on the command line: privileged commands name the person who runs them.
 
-The sign-in itself (lock-out, audit of every outcome) is `Accounts.sign_in`; whether the
-role may do the action is `authz.require`. Nothing here decides anything.
+The staff number comes from `--staff` or `$EXAMKIOSK_STAFF`; the password from
+`$EXAMKIOSK_STAFF_PASSWORD`, `--staff-password-file`, or a prompt on a terminal. The check
+itself (lock-out, roles, audit) is `examkiosk.core.accounts` and `examkiosk.core.authz`, the
+same as in the window.
+
+Two cases need no personal account: a station that has no accounts yet (before its first
+package brings the staff list) may import that package with the recovery passphrase that
+opened it — provisioning — and a demo venue signs in with its throwaway demo accounts.
 """
 
 from __future__ import annotations
@@ -10,54 +15,92 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import click
 
+from examkiosk.core.accounts import Accounts
+from examkiosk.core.authz import ACTIONS, RECOVERY, Person, audit, require
 from examkiosk.core.errors import KioskError
-
-if TYPE_CHECKING:  # kept out of start-up: `exam` commands that need no sign-in start fast
-    from examkiosk.core.authz import Person
-    from examkiosk.core.station import Station
+from examkiosk.core.package_import import current_exam
+from examkiosk.core.station import Station
 
 ENV_STAFF = "EXAMKIOSK_STAFF"
 ENV_STAFF_PASSWORD = "EXAMKIOSK_STAFF_PASSWORD"
+# Acts that provision a station: allowed to the recovery passphrase while no account exists.
+PROVISIONING = frozenset({"package.import"})
 
-STAFF = click.option(
-    "--staff",
-    default=None,
-    help="Staff number (工号) of the person doing this (else $EXAMKIOSK_STAFF).",
-)
-STAFF_PASSWORD_FILE = click.option(
-    "--staff-password-file",
-    type=click.Path(path_type=Path, dir_okay=False, exists=True),
-    default=None,
-    help="File holding the staff password (else $EXAMKIOSK_STAFF_PASSWORD or a prompt).",
-)
+
+def staff_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option(
+        "--staff-password-file",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="File holding your password (else $EXAMKIOSK_STAFF_PASSWORD or a prompt).",
+    )(command)
+    return click.option(
+        "--staff",
+        default=None,
+        metavar="NUMBER",
+        help="Your staff number (工号), else $EXAMKIOSK_STAFF.",
+    )(command)
+
+
+def _demo_person(station: Station, data_dir: Path | None, action: str) -> Person | None:
+    if data_dir is None or current_exam(station).get("sitting_kind") != "demo":
+        return None
+    from examkiosk.app.demo_venue import demo_accounts
+
+    roles = ACTIONS[action][0] if action in ACTIONS else frozenset()
+    accounts = Accounts(station)
+    for number, password in demo_accounts(data_dir).items():
+        person = accounts.person(number)
+        if person is not None and person.role in roles:
+            return accounts.sign_in(number, password, purpose=action)
+    return None
 
 
 def signed_in(
-    station: Station, action: str, staff: str | None, password_file: Path | None
+    station: Station,
+    action: str,
+    staff: str | None,
+    password_file: Path | None,
+    *,
+    data_dir: Path | None = None,
 ) -> Person:
-    """The signed-in person, allowed to do `action`; NotAllowed / SignInRefused otherwise."""
-    from examkiosk.core.accounts import Accounts
-    from examkiosk.core.authz import require
-
-    number = (staff or os.environ.get(ENV_STAFF, "")).strip()
+    """The signed-in person allowed to do `action`; NotAllowed / SignInRefused otherwise."""
+    accounts = Accounts(station)
+    number = staff or os.environ.get(ENV_STAFF, "")
     if not number:
-        require(None, action)  # raises: names the action and who may do it
+        if action in PROVISIONING and not accounts.any_accounts():
+            with station.store.transaction() as conn:
+                audit(station, conn, RECOVERY, "provisioning", {"action": action})
+            return RECOVERY
+        demo = _demo_person(station, data_dir, action)
+        if demo is not None:
+            return require(demo, action)
+        raise KioskError(
+            "此操作需要工作人员登录：请用 --staff 给出您的工号（或设置 EXAMKIOSK_STAFF）。",
+            "This needs a member of staff to sign in: give your staff number with --staff "
+            "(or set EXAMKIOSK_STAFF).",
+        )
     if os.environ.get(ENV_STAFF_PASSWORD):
         password = os.environ[ENV_STAFF_PASSWORD]
     elif password_file is not None:
-        password = password_file.read_text(encoding="utf-8").strip()
+        password = password_file.read_text().strip()
     elif sys.stdin.isatty():
-        password = getpass.getpass(f"工号 {number} 的密码 / password for {number}: ")
+        password = getpass.getpass(f"{number} 的密码 / password: ")
     else:
         raise KioskError(
-            "需要工作人员密码：请用 --staff-password-file 或环境变量 EXAMKIOSK_STAFF_PASSWORD。",
-            "A staff password is needed: give --staff-password-file or set "
-            "EXAMKIOSK_STAFF_PASSWORD.",
+            "没有提供密码：请用 --staff-password-file 或 EXAMKIOSK_STAFF_PASSWORD。",
+            "No password given: use --staff-password-file or EXAMKIOSK_STAFF_PASSWORD.",
         )
-    person = Accounts(station).sign_in(number, password, purpose=action)
-    return require(person, action)
+    person = accounts.sign_in(number, password, purpose=action)
+    try:
+        return require(person, action)
+    except KioskError:
+        with station.store.transaction() as conn:
+            audit(station, conn, person, "refused", {"action": action})
+        raise

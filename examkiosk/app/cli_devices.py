@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from examkiosk.app.cli_auth import STAFF, STAFF_PASSWORD_FILE, signed_in
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
 from examkiosk.app.devices import (
     KINDS,
@@ -132,8 +132,7 @@ def show_cmd(data_dir: Path | None, passphrase_file: Path | None, as_json: bool)
 @click.option("--camera", default=None, help="Camera index (0, 1...) or a video file / URL.")
 @click.option("--resolution", default=None, help="Frame size the door works at, e.g. 1280x720.")
 @PASSPHRASE_FILE
-@STAFF
-@STAFF_PASSWORD_FILE
+@staff_options
 def set_cmd(
     data_dir: Path | None,
     kind: str,
@@ -154,10 +153,10 @@ def set_cmd(
     new values. Simulated devices only on rehearsal and demo venues."""
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
+        person = signed_in(station, "devices.change", staff, staff_password_file, data_dir=data_dir)
         _set(
             station,
-            staff,
-            staff_password_file,
+            person,
             kind,
             reader,
             port,
@@ -173,8 +172,7 @@ def set_cmd(
 
 def _set(
     station: Any,
-    staff: str | None,
-    staff_password_file: Path | None,
+    person: Any,
     kind: str,
     reader: str,
     port: str,
@@ -184,7 +182,6 @@ def _set(
     camera: str | None,
     resolution: str | None,
 ) -> None:
-    person = signed_in(station, "devices.change", staff, staff_password_file)
     current = stored_devices(station)
     options = {"reader": reader, "port": port, "baud": baud, "wlt_decoder": wlt_decoder}
     options["csca"] = csca

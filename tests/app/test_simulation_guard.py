@@ -31,7 +31,7 @@ TICKET = "202611220001"
 def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("simguard")
     made = {}
-    for kind in ("exam", "demo"):
+    for kind in ("exam", "demo", "rehearsal"):
         build_demo_venue(
             root / kind, faces_dir=None, candidates=2, items=5, sitting_kind=kind
         ).station.close()
@@ -47,6 +47,11 @@ def real(templates: dict[str, Path], tmp_path: Path) -> Path:
 @pytest.fixture
 def demo(templates: dict[str, Path], tmp_path: Path) -> Path:
     return Path(shutil.copytree(templates["demo"], tmp_path / "demo"))
+
+
+@pytest.fixture
+def rehearsal(templates: dict[str, Path], tmp_path: Path) -> Path:
+    return Path(shutil.copytree(templates["rehearsal"], tmp_path / "rehearsal"))
 
 
 def run(venue: Path, *args: str, staff: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -137,6 +142,17 @@ def test_exam_simulate_on_a_demo_venue_needs_a_signed_in_venue_administrator(
     assert run_event.payload["by"] == "demo-admin" and run_event.payload["ticket"] == TICKET
     checkin = next(e for e in events if e.type == "checkin.admitted")
     assert checkin.payload["by"] == "demo-admin" and checkin.payload["simulated"] is True
+
+
+def test_a_demo_venue_signs_in_its_demo_administrator_unattended(demo: Path) -> None:
+    done = run(demo, "exam", "simulate", "--candidate", TICKET, "--answers", "1")
+    assert done.returncode == 0, done.stderr
+    station = opened(demo)
+    try:
+        ran = [e for e in station.events() if e.type == "audit.simulation.run"]
+    finally:
+        station.close()
+    assert [e.payload["by"] for e in ran] == ["demo-admin"]
 
 
 def test_simulated_devices_cannot_be_configured_or_forced_on_a_real_sitting(
