@@ -117,23 +117,23 @@ def test_exam_simulate_is_refused_on_a_real_sitting_even_for_the_administrator(
     assert chinese.returncode == 2 and "正式考试" in chinese.stderr
 
 
-def test_exam_simulate_on_a_demo_venue_needs_a_signed_in_venue_administrator(
-    demo: Path,
+def test_exam_simulate_at_a_rehearsal_needs_a_signed_in_venue_administrator(
+    rehearsal: Path,
 ) -> None:
-    nobody = run(demo, "exam", "simulate", "--candidate", TICKET, "--answers", "1")
+    nobody = run(rehearsal, "exam", "simulate", "--candidate", TICKET, "--answers", "1")
     assert nobody.returncode == 2 and "needs a member of staff" in nobody.stderr
     invigilator = run(
-        demo, "exam", "simulate", "--candidate", TICKET, "--answers", "1", staff="demo-inv1"
+        rehearsal, "exam", "simulate", "--candidate", TICKET, "--answers", "1", staff="demo-inv1"
     )
     assert invigilator.returncode == 2 and "Only a venue administrator" in invigilator.stderr
-    assert state(demo)["attempts"] == []
+    assert state(rehearsal)["attempts"] == []
 
     done = run(
-        demo, "exam", "simulate", "--candidate", TICKET, "--answers", "2", staff="demo-admin"
+        rehearsal, "exam", "simulate", "--candidate", TICKET, "--answers", "2", staff="demo-admin"
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.count("saved") == 2
-    station = opened(demo)
+    station = opened(rehearsal)
     try:
         events = station.events()
     finally:
