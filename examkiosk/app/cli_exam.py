@@ -124,7 +124,9 @@ def simulate(
             "SELECT id_number FROM candidates WHERE ticket = ?", (ticket.strip(),)
         )[0][0]
         engine = ExamEngine(station)
-        attempt = engine.login(ticket, candidate_id_number)
+        # The signed-in administrator running the simulation approves taking the attempt
+        # over from a previous run still counted as alive (audited as seat_takeover).
+        attempt = engine.login(ticket, candidate_id_number, takeover_by=person)
         if attempt.state != "in_progress":
             click.echo(f"attempt {attempt.attempt_id} is {attempt.state}", err=True)
             return

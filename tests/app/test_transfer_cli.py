@@ -154,7 +154,9 @@ def test_a_transfer_forged_with_a_throw_away_key_is_refused_and_changes_nothing(
     assert "not signed by a station registered for this venue" in refused.stderr
     assert tables(spare) == before
     new = events(spare)[seen:]
-    assert [e.type for e in new] == ["audit.signed_in", "audit.attempt_transfer_refused"]
+    # Only audit entries (opening the store, the sign-in, the refusal): no state changed.
+    assert all(e.type.startswith("audit.") for e in new)
+    assert new[-1].type == "audit.attempt_transfer_refused"
     assert new[-1].payload["from_station"] == "ST-DEMO-01"
     assert new[-1].payload["by"] == "demo-inv1"
     assert new[-1].payload["from_station_key"] == throwaway.public().key_id
