@@ -412,11 +412,19 @@ class DoorScreen(QWidget):
                 admit=admit,
                 invigilator=invigilator,
                 reason=reason,
+                person=self.signed_in(),
                 override=override,
             ),
             done,
             failed,
         )
+
+    def signed_in(self) -> Person | None:
+        """The member of staff signed in at this door (the window's session), if any: the
+        decision's event names them."""
+        session = getattr(self.guard, "session", None)
+        person = getattr(session, "person", None)
+        return person if isinstance(person, Person) else None
 
     def _cleared(self) -> None:
         if self.simulated is not None:
