@@ -87,6 +87,7 @@ class PhotoTile(QWidget):
     def __init__(self, name: str, preferred: tuple[int, int], parent: QWidget | None = None):
         super().__init__(parent)
         self.photo = PhotoBox(*preferred, minimum=(72, 96))
+        self.photo.setMaximumHeight(360)  # a tall screen gives the text the rest
         self.photo.setObjectName(f"{name}_photo")
         self.caption = QLabel()
         self.caption.setObjectName(f"{name}_caption")
