@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from examkiosk.app.demo_venue import build_demo_venue, camera_video  # noqa: E402
@@ -52,8 +53,9 @@ def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 30.0
     while not condition():
         if time.perf_counter() > deadline:
             raise TimeoutError("the door did not respond in time")
-        app.processEvents()
-        time.sleep(0.001)
+        # QTest.qWait, not a processEvents() loop: PySide6 6.x drops a reference to None on
+        # each processEvents() call, and thousands of them abort the interpreter.
+        QTest.qWait(1)
 
 
 def p95(samples: list[float]) -> float:

@@ -33,6 +33,7 @@ from examkiosk.app.demo_venue import build_demo_venue  # noqa: E402
 from examkiosk.core.exam import ExamEngine  # noqa: E402
 from examkiosk.ui.ops import Operations  # noqa: E402
 from examkiosk.ui.seat import SeatScreen  # noqa: E402
+from examkiosk.ui.signin import OpenGuard  # noqa: E402
 from examkiosk.ui.theme import apply_theme  # noqa: E402
 
 GOAL_MS = 50.0
@@ -60,7 +61,7 @@ def main() -> int:
         station = venue.station
         first, second = venue.roster[0], venue.roster[1]
         for entry in (first, second):
-            check_in_simulated(station, str(entry["ticket"]))
+            check_in_simulated(station, str(entry["ticket"]), OpenGuard.person)
 
         # The floor: the engine's durable save, called directly.
         engine = ExamEngine(station)
@@ -88,7 +89,7 @@ def main() -> int:
         for i in range(args.clicks):
             if i and i % 2 == 0:
                 page._move((page.index + 1) % len(page.items))
-                app.processEvents()
+                QTest.qWait(1)
             option = page.view._buttons[i % 2]
             if option.isChecked():
                 option = page.view._buttons[(i + 1) % 2]
@@ -115,8 +116,9 @@ def wait(app: QApplication, condition: object, timeout: float = 10.0) -> None:
     while not condition():  # type: ignore[operator]
         if time.perf_counter() > deadline:
             raise TimeoutError("the seat did not respond in 10 s")
-        app.processEvents()
-        time.sleep(0.0005)
+        # QTest.qWait, not a processEvents() loop: PySide6 6.x drops a reference to None on
+        # each processEvents() call, and thousands of them abort the interpreter.
+        QTest.qWait(1)
 
 
 if __name__ == "__main__":

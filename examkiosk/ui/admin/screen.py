@@ -29,6 +29,7 @@ from examkiosk.core.station import Station
 from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.audit_view import AuditDialog
+from examkiosk.ui.admin.invigilator import InvigilatorTools
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
 from examkiosk.ui.background_sync import BackgroundSync
@@ -115,6 +116,8 @@ class AdminScreen(QWidget):
         )
         self.audit_button.clicked.connect(self.open_audit)
         self.audit_dialog: AuditDialog | None = None
+        self.tools_button = button(self.texts, "监考工具…", "Invigilator tools…", name="tools")
+        self.tools_button.clicked.connect(self.open_tools)  # issue 11: ui/admin/invigilator.py
 
         grid = QGridLayout(self)
         grid.setContentsMargins(12, 12, 12, 12)
@@ -124,6 +127,7 @@ class AdminScreen(QWidget):
                 label(self.texts, "本机信息", "This station", role="heading"),
                 self.info,
                 self.audit_button,
+                self.tools_button,
                 stretch=True,
             ),
             0,
@@ -192,6 +196,11 @@ class AdminScreen(QWidget):
             then(None)
         else:
             self.guard.request(self, what, then, action)
+
+    def open_tools(self) -> InvigilatorTools:
+        tools = InvigilatorTools(self.station, self.ops, self.guard, parent=self)
+        tools.open()
+        return tools
 
     def open_audit(self) -> None:
         self.guarded("audit.view", ("查看审计记录", "View the audit trail"), self.show_audit)

@@ -1,0 +1,206 @@
+"""监考工具: what used to be command-line only, on screen. Interrupted candidates with their
+resume requests, issuing a resume code, and releasing the sealed paper. Each action goes
+through the window's guard with its action name, and the core call records who did it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from examkiosk.core.authz import Person
+from examkiosk.core.exam import ExamEngine
+from examkiosk.core.package_import import release_paper
+from examkiosk.core.resume_issue import issue_resume_code
+from examkiosk.core.station import Station
+from examkiosk.ui.i18n import error_text, tr
+from examkiosk.ui.ops import Operations
+from examkiosk.ui.widgets import Texts, button, card, label
+
+
+def interrupted(station: Station) -> list[tuple[str, str, str, str]]:
+    """(seat, name, ticket, resume request) of each attempt still in progress here."""
+    engine = ExamEngine(station)
+    rows = station.store.query(
+        "SELECT a.attempt_id, c.seat, c.name, c.ticket FROM attempts a "
+        "JOIN candidates c USING (candidate_id) WHERE a.state = 'in_progress' ORDER BY c.seat"
+    )
+    return [
+        (str(seat), str(name), str(ticket), engine.resume_request(str(attempt_id)))
+        for attempt_id, seat, name, ticket in rows
+    ]
+
+
+class InvigilatorTools(QDialog):
+    def __init__(
+        self, station: Station, ops: Operations, guard: Any, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("invigilator_tools")
+        self.station = station
+        self.ops = ops
+        self.guard = guard
+        self.texts = Texts()
+        self.texts.bind(self.setWindowTitle, "监考工具", "Invigilator tools")
+
+        self.attempts = QListWidget()
+        self.attempts.setObjectName("interrupted")
+        self.attempts.itemActivated.connect(self._pick)
+        self.attempts.itemClicked.connect(self._pick)
+        self.ticket = QLineEdit()
+        self.ticket.setObjectName("resume_ticket")
+        self.texts.bind(self.ticket.setPlaceholderText, "准考证号", "Ticket")
+        self.request = QLineEdit()
+        self.request.setObjectName("resume_request")
+        self.texts.bind(
+            self.request.setPlaceholderText,
+            "座位上显示的续考请求码（本机作答可不填）",
+            "The request shown at the seat (optional for an attempt on this station)",
+        )
+        self.issue = button(self.texts, "生成续考码", "Issue a code", name="issue_code")
+        self.issue.clicked.connect(self.issue_code)
+        self.code = QLabel()
+        self.code.setObjectName("resume_code")
+        self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.code.setStyleSheet("font-size: 30px; font-weight: bold; letter-spacing: 4px;")
+        self.code_note = QLabel()
+        self.code_note.setWordWrap(True)
+
+        self.password = QLineEdit()
+        self.password.setObjectName("paper_password")
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.texts.bind(
+            self.password.setPlaceholderText, "开考时下发的试卷密码", "The paper's password"
+        )
+        self.release = button(self.texts, "启封试卷", "Release the paper", name="release_paper")
+        self.release.clicked.connect(self.release_paper)
+        self.release_result = QLabel()
+        self.release_result.setObjectName("release_result")
+        self.release_result.setWordWrap(True)
+
+        close = button(self.texts, "关闭", "Close", name="tools_close")
+        close.clicked.connect(self.reject)
+        resume_row = QHBoxLayout()
+        resume_row.addWidget(self.ticket, 1)
+        resume_row.addWidget(self.request, 2)
+        resume_row.addWidget(self.issue)
+        release_row = QHBoxLayout()
+        release_row.addWidget(self.password, 1)
+        release_row.addWidget(self.release)
+        body = QWidget()
+        inner = QVBoxLayout(body)
+        inner.addWidget(
+            card(
+                label(self.texts, "中断的考生与续考", "Interrupted candidates", role="heading"),
+                label(
+                    self.texts,
+                    "作答中的考生及其续考请求码；点选一行填入下方。",
+                    "Attempts in progress and their resume requests; pick one to fill in below.",
+                    role="muted",
+                ),
+                self.attempts,
+            )
+        )
+        resume = card(self.code, self.code_note)
+        resume.layout().insertLayout(0, resume_row)  # type: ignore[union-attr]
+        inner.addWidget(resume)
+        paper = card(
+            label(self.texts, "启封试卷", "Release the sealed paper", role="heading"),
+            self.release_result,
+        )
+        paper.layout().insertLayout(1, release_row)  # type: ignore[union-attr]
+        inner.addWidget(paper)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        self.resize(900, 640)
+        self.reload()
+
+    def reload(self) -> None:
+        self.ops.run(lambda job: interrupted(self.station), self._show_attempts)
+
+    def _show_attempts(self, rows: list[tuple[str, str, str, str]]) -> None:
+        self.attempts.clear()
+        for seat, name, ticket, request in rows:
+            item = QListWidgetItem(f"{seat}  {name}  {ticket}  ·  {request}")
+            item.setData(Qt.ItemDataRole.UserRole, (ticket, request))
+            self.attempts.addItem(item)
+        if not rows:
+            self.attempts.addItem(tr("没有作答中的考生", "No attempt in progress"))
+
+    def _pick(self, item: QListWidgetItem) -> None:
+        picked = item.data(Qt.ItemDataRole.UserRole)
+        if picked:
+            ticket, request = picked
+            self.ticket.setText(str(ticket))
+            self.request.setText(str(request))
+
+    def _guarded(self, action: str, what: tuple[str, str], then: Callable[[Person], None]) -> None:
+        if self.guard is None:
+            return
+        self.guard.request(self, what, then, action)
+
+    def issue_code(self) -> None:
+        ticket = self.ticket.text().strip()
+        request = self.request.text().strip() or None
+
+        def granted(person: Person) -> None:
+            self.ops.run(
+                lambda job: issue_resume_code(self.station, person, ticket, request),
+                lambda result: self._issued(result, person),
+                lambda exc: self._failed(self.code_note, exc),
+            )
+
+        self._guarded("resume_code.issue", ("生成续考码", "Issue a resume code"), granted)
+
+    def _issued(self, result: tuple[str, str], person: Person) -> None:
+        request, code = result
+        self.code.setText(code)
+        self.code_note.setText(
+            tr(
+                f"请求码 {request} 的续考码，由 {person.name}（{person.staff_number}）生成并已记录。"
+                "请在考生座位上输入。",
+                f"Code for request {request}, issued by {person.name} ({person.staff_number}) "
+                "and recorded. Type it at the candidate's seat.",
+            )
+        )
+
+    def release_paper(self) -> None:
+        password = self.password.text()
+
+        def granted(person: Person) -> None:
+            self.ops.run(
+                lambda job: release_paper(self.station, password, by=person),
+                lambda items: self._released(items, person),
+                lambda exc: self._failed(self.release_result, exc),
+            )
+
+        self._guarded("paper.release", ("启封试卷", "Release the paper"), granted)
+
+    def _released(self, items: int, person: Person) -> None:
+        self.password.clear()
+        self.release_result.setText(
+            tr(
+                f"试卷已启封：{items} 题（{person.name} 操作，已记录）。",
+                f"The paper is open: {items} items (by {person.name}, recorded).",
+            )
+        )
+
+    def _failed(self, where: QLabel, exc: BaseException) -> None:
+        where.setText(error_text(exc))
