@@ -28,6 +28,7 @@ from examkiosk.app.cli_options import (
     PASSPHRASE_FILE,
     KioskGroup,
     data_dir_or_default,
+    lang,
 )
 from examkiosk.store.layout import DataDir
 
@@ -174,12 +175,30 @@ def roster_list(
             )
         )
         return
-    click.echo(f"{'座位':<4} {'准考证号':<14} {'证件号码':<20} {'签到':<9} {'作答':<12} 姓名")
+    from examkiosk.core.roster import CHECKIN_STATES, EXAM_STATES, state_text
+
+    language = lang()
+    if language.startswith("en"):
+        click.echo(
+            f"{'Seat':<6} {'Ticket':<18} {'ID number':<24} {'Check-in':<11} {'Exam':<14} Name"
+        )
+    else:
+        click.echo(f"{'座位':<4} {'准考证号':<14} {'证件号码':<20} {'签到':<9} {'作答':<12} 姓名")
     for e in entries:
         c = e.candidate
+        checkin = state_text(CHECKIN_STATES, e.checkin, language)
+        exam = state_text(EXAM_STATES, e.exam, language)
+        # Chinese characters take two columns in a terminal: pad by display width.
         click.echo(
-            f"{c.seat:<6} {c.ticket:<18} {c.id_number:<24} {e.checkin:<11} {e.exam:<14} {c.name}"
+            f"{c.seat:<6} {c.ticket:<18} {c.id_number:<24} {pad(checkin, 11)} {pad(exam, 14)} "
+            f"{c.name}"
         )
+
+
+def pad(text: str, width: int) -> str:
+    """`text` padded to `width` terminal columns (a CJK character takes two)."""
+    used = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+    return text + " " * max(0, width - used)
 
 
 @main.command()

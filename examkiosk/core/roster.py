@@ -29,6 +29,24 @@ class RosterEntry:
     exam: str  # "not_started" | "in_progress" | "submitted"
 
 
+# What the door list and `roster list` call each state, (zh, en).
+CHECKIN_STATES = {
+    "none": ("未签到", "Not in"),
+    "admitted": ("已放行", "Admitted"),
+    "refused": ("已拒绝", "Refused"),
+}
+EXAM_STATES = {
+    "not_started": ("未开始", "Not started"),
+    "in_progress": ("作答中", "Sitting"),
+    "submitted": ("已交卷", "Submitted"),
+}
+
+
+def state_text(table: dict[str, tuple[str, str]], state: str, lang: str) -> str:
+    zh, en = table.get(state, (state, state))
+    return en if lang.startswith("en") else zh
+
+
 def _candidate(row: Any) -> Candidate:
     return Candidate(
         candidate_id=row[0],

@@ -155,3 +155,10 @@ def test_a_wrong_passphrase_is_a_clear_error(venue: Path, tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "passphrase is wrong" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_roster_list_states_in_the_chosen_language(venue: Path) -> None:
+    chinese = examkiosk("--lang", "zh_CN", "roster", "list", "--data-dir", str(venue)).stdout
+    assert "准考证号" in chinese and "未签到" in chinese and "Not in" not in chinese
+    english = examkiosk("--lang", "en", "roster", "list", "--data-dir", str(venue)).stdout
+    assert "Ticket" in english and "Not in" in english and "未签到" not in english

@@ -15,20 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from examkiosk.core.roster import RosterEntry
+from examkiosk.core.roster import CHECKIN_STATES, EXAM_STATES, RosterEntry
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.widgets import Texts, label
 
-CHECKIN_TEXT = {
-    "none": ("未签到", "Not in", None),
-    "admitted": ("已放行", "Admitted", "#dff3e4"),
-    "refused": ("已拒绝", "Refused", "#f9dedc"),
-}
-EXAM_TEXT = {
-    "not_started": ("未开始", "Not started"),
-    "in_progress": ("作答中", "Sitting"),
-    "submitted": ("已交卷", "Submitted"),
-}
+CHECKIN_COLOURS = {"admitted": "#dff3e4", "refused": "#f9dedc"}
+CHECKIN_TEXT = {k: (zh, en, CHECKIN_COLOURS.get(k)) for k, (zh, en) in CHECKIN_STATES.items()}
+EXAM_TEXT = EXAM_STATES
 
 
 class RosterList(QWidget):
