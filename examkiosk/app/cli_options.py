@@ -36,7 +36,15 @@ def data_dir_or_default(value: Path | None) -> Path:
 
 
 class KioskGroup(click.Group):
-    """Turns errors a person can act on into their message and exit status 2, not a traceback."""
+    """Turns errors a person can act on into their message and exit status 2, not a traceback;
+    `--help` in Chinese unless `--lang en` (or EXAMKIOSK_LANG=en)."""
+
+    def main(self, args: Any = None, *rest: Any, **kwargs: Any) -> Any:
+        from examkiosk.app.cli_help import language_of, localize
+
+        argv = list(sys.argv[1:] if args is None else args)
+        localize(self, language_of(argv, lang()))
+        return super().main(args, *rest, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
