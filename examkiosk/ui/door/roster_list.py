@@ -52,7 +52,9 @@ class RosterList(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(40)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once per fill (`resizeColumnsToContents`), not per cell: ResizeToContents
+        # re-measured every row at each setItem, and 2,000 candidates froze the door.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         # Names are never elided ("陈…" is useless at the door): the last column takes the slack.
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(40)
@@ -70,25 +72,42 @@ class RosterList(QWidget):
         self.retranslate()
 
     def show_entries(self, entries: list[RosterEntry]) -> None:
+        """Show `entries`; when they are the same candidates as shown (the live refresh),
+        only the cells whose state changed are touched."""
+        same = [e.candidate.candidate_id for e in entries] == [
+            e.candidate.candidate_id for e in self._entries
+        ]
+        previous = self._entries
         self._entries = entries
-        self.table.setRowCount(len(entries))
-        for row, entry in enumerate(entries):
-            zh, en, colour = CHECKIN_TEXT.get(entry.checkin, (entry.checkin, entry.checkin, None))
-            exam_zh, exam_en = EXAM_TEXT.get(entry.exam, (entry.exam, entry.exam))
-            c = entry.candidate
-            for column, text in enumerate(
-                (c.seat, c.ticket, c.name, tr(zh, en), tr(exam_zh, exam_en))
-            ):
-                item = QTableWidgetItem(text)
-                item.setData(Qt.ItemDataRole.UserRole, c.candidate_id)
-                if colour:
-                    item.setBackground(QColor(colour))
-                self.table.setItem(row, column, item)
+        self.table.setUpdatesEnabled(False)
+        try:
+            if not same:
+                self.table.clearContents()
+                self.table.setRowCount(len(entries))
+            for row, entry in enumerate(entries):
+                if same and previous[row] == entry and self.table.item(row, 0) is not None:
+                    continue
+                self._fill_row(row, entry)
+            if not same:
+                self.table.resizeColumnsToContents()
+        finally:
+            self.table.setUpdatesEnabled(True)
         admitted = sum(1 for e in entries if e.checkin == "admitted")
         self.count.setText(
             tr(f"已放行 {admitted} / {len(entries)} 人", f"Admitted {admitted} of {len(entries)}")
         )
         self._filter(self.search.text())
+
+    def _fill_row(self, row: int, entry: RosterEntry) -> None:
+        zh, en, colour = CHECKIN_TEXT.get(entry.checkin, (entry.checkin, entry.checkin, None))
+        exam_zh, exam_en = EXAM_TEXT.get(entry.exam, (entry.exam, entry.exam))
+        c = entry.candidate
+        for column, text in enumerate((c.seat, c.ticket, c.name, tr(zh, en), tr(exam_zh, exam_en))):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, c.candidate_id)
+            if colour:
+                item.setBackground(QColor(colour))
+            self.table.setItem(row, column, item)
 
     def entries(self) -> list[RosterEntry]:
         return list(self._entries)
@@ -100,7 +119,8 @@ class RosterList(QWidget):
         self.texts.apply()
         self.table.setHorizontalHeaderLabels([tr(zh, en) for zh, en in self.COLUMNS])
         if self._entries:
-            self.show_entries(self._entries)
+            entries, self._entries = self._entries, []
+            self.show_entries(entries)  # every row again, in the new language
 
     def _filter(self, text: str) -> None:
         needle = text.strip().lower()

@@ -74,6 +74,8 @@ class SimulatedCardPanel(QWidget):
         self._list: list[Candidate] = []
 
     def set_candidates(self, candidates: list[Candidate]) -> None:
+        if [c.candidate_id for c in candidates] == [c.candidate_id for c in self._list]:
+            return  # the live refresh: nothing changed, keep the invigilator's choice
         current = self.candidates.currentIndex()
         self._list = list(candidates)
         self.candidates.clear()
