@@ -95,7 +95,14 @@ def main() -> int:
                 option = page.view._buttons[(i + 1) % 2]
             start = time.perf_counter()
             QTest.mouseClick(option, Qt.MouseButton.LeftButton)
-            wait(app, lambda: page.saving == 0 and "已保存" in page.status.text())
+            try:
+                wait(app, lambda: page.saving == 0 and "已保存" in page.status.text())
+            except TimeoutError:
+                item = page.items[page.index]
+                raise TimeoutError(
+                    f"click {i}: item {item.item_id} ({item.kind}), status "
+                    f"{page.status.text()!r}, visible {option.isVisible()}"
+                ) from None
             clicks.append(time.perf_counter() - start)
             page.status.clear()
         seat.stop()
