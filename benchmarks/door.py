@@ -118,7 +118,7 @@ def main() -> int:
     if not face.available:
         print("the door benchmark needs face_recognition (pip install face-recognition)")
         return 1
-    with tempfile.TemporaryDirectory(prefix="bench-door-", dir=ROOT) as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-door-") as tmp:
         data = Path(tmp) / "venue"
         built = time.perf_counter()
         venue = build_demo_venue(data, faces_dir=args.faces, candidates=args.roster, face=face)

@@ -56,7 +56,7 @@ def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     apply_theme(app)
-    with tempfile.TemporaryDirectory(prefix="bench-seat-", dir=ROOT) as tmp:
+    with tempfile.TemporaryDirectory(prefix="bench-seat-") as tmp:
         venue = build_demo_venue(Path(tmp) / "venue", faces_dir=None, candidates=3, items=60)
         station = venue.station
         first, second = venue.roster[0], venue.roster[1]
@@ -89,7 +89,10 @@ def main() -> int:
         for i in range(args.clicks):
             if i and i % 2 == 0:
                 page._move((page.index + 1) % len(page.items))
-                QTest.qWait(1)
+                # The move is recorded on the database thread; let it land before the next
+                # click, as a candidate's next click comes well after the page shows.
+                wait(app, lambda: ops._pending == 0)
+                QTest.qWait(5)
             option = page.view._buttons[i % 2]
             if option.isChecked():
                 option = page.view._buttons[(i + 1) % 2]

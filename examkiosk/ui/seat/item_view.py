@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractButton,
     QButtonGroup,
@@ -58,6 +58,21 @@ def _image(media: Media | None) -> QLabel | None:
         pixmap = pixmap.scaledToWidth(720, Qt.TransformationMode.SmoothTransformation)
     widget.setPixmap(pixmap)
     return widget
+
+
+class OptionRadio(QRadioButton):
+    """An option row: a click anywhere on the row chooses it. Qt's own hit area is only the
+    circle and the text, so a click on the row's empty right half did nothing."""
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self.rect().contains(pos)
+
+
+class OptionCheck(QCheckBox):
+    """An X-item option row (several answers): the whole row toggles it."""
+
+    def hitButton(self, pos: QPoint) -> bool:
+        return self.rect().contains(pos)
 
 
 class ItemView(QWidget):
@@ -116,7 +131,7 @@ class ItemView(QWidget):
         for position, option in enumerate(item.options):
             # B1 options are listed once, in the group's pane; each item answers by letter.
             text = LABELS[position] if shared else f"{LABELS[position]}. {option.text}"
-            button: QAbstractButton = QCheckBox(text) if item.multiple else QRadioButton(text)
+            button: QAbstractButton = OptionCheck(text) if item.multiple else OptionRadio(text)
             button.setObjectName(f"option_{LABELS[position]}")
             button.setProperty("key", option.key)
             button.setChecked(option.key in answer)

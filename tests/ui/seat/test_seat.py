@@ -276,3 +276,19 @@ def test_question_screen_in_chinese_screenshot(
         image.pixel(x, y) for x in range(0, image.width(), 37) for y in range(0, image.height(), 29)
     }
     assert len(colours) > 4
+
+
+def test_a_click_anywhere_on_an_option_row_chooses_it(qtbot: QtBot, seat: SeatScreen) -> None:
+    enter_exam(qtbot, seat)
+    page = seat.question
+    multiple = next(n for n, item in enumerate(page.items) if item.kind == "X")
+    for n in (0, multiple):
+        page._move(n)
+        qtbot.waitUntil(lambda: page.saving == 0, timeout=5000)
+        qtbot.wait(20)
+        option = page.view._buttons[1]
+        far_right = option.rect().center()
+        far_right.setX(option.width() - 12)  # the empty part of the row, right of the text
+        qtbot.mouseClick(option, Qt.MouseButton.LeftButton, pos=far_right)
+        assert option.isChecked()
+        qtbot.waitUntil(lambda: saved(seat), timeout=5000)
