@@ -172,6 +172,7 @@ def test_manual_entry_checks_the_number_as_typed_and_needs_a_reason(
         "SELECT method, reason FROM checkins WHERE candidate_id = ?", (candidate.candidate_id,)
     )
     assert tuple(method[0]) == ("manual", "证件芯片损坏")
+    qtbot.waitUntil(lambda: "已放行" in door.verdict.banner.text(), timeout=10_000)
 
 
 def test_number_not_on_the_roster_is_said_plainly(qtbot: QtBot, door: DoorScreen) -> None:

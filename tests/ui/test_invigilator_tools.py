@@ -30,7 +30,10 @@ def test_resume_code_for_an_interrupted_candidate(
     tools = InvigilatorTools(station, ops, OpenGuard())
     qtbot.addWidget(tools)
     tools.show()
-    qtbot.waitUntil(lambda: request in tools.attempts.item(0).text(), timeout=10_000)
+    qtbot.waitUntil(
+        lambda: tools.attempts.count() > 0 and request in tools.attempts.item(0).text(),
+        timeout=10_000,
+    )
     tools._pick(tools.attempts.item(0))
     assert tools.ticket.text() == candidate.ticket and tools.request.text() == request
     qtbot.mouseClick(tools.issue, Qt.MouseButton.LeftButton)

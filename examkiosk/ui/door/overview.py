@@ -4,7 +4,14 @@ anomalies list, refreshed with the roster."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGridLayout, QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QLabel,
+    QListWidget,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from examkiosk.core.door_overview import KINDS, DoorOverview
 from examkiosk.ui import theme
@@ -41,7 +48,7 @@ class DoorOverviewPanel(QWidget):
             self.numbers[key] = number
         self.anomalies = QListWidget()
         self.anomalies.setObjectName("anomalies")
-        self.anomalies.setMaximumHeight(110)
+        self.anomalies.setMaximumHeight(84)  # three lines; the roster keeps the height
         self.anomalies.setWordWrap(True)
         self.anomalies_title = label(self.texts, "异常记录", "Anomalies", role="muted")
         layout = QVBoxLayout(self)
@@ -50,6 +57,7 @@ class DoorOverviewPanel(QWidget):
         layout.addLayout(grid)
         layout.addWidget(self.anomalies_title)
         layout.addWidget(self.anomalies)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         self._overview: DoorOverview | None = None
 
     def show_overview(self, overview: DoorOverview) -> None:

@@ -172,7 +172,9 @@ class DoorScreen(QWidget):
         layout.setSpacing(12)
         # The verdict (three photos side by side) gets the most room: it is what the
         # invigilator decides on.
-        layout.addWidget(card(self.overview, self.roster), 31)
+        left = card(self.overview, self.roster)
+        left.layout().setStretch(1, 1)  # type: ignore[union-attr]  # the list takes the height
+        layout.addWidget(left, 31)
         layout.addWidget(centre, 23)
         layout.addWidget(card(self.verdict), 46)
 
