@@ -18,6 +18,7 @@ from examkiosk.app import (
     cli_devices,
     cli_exam,
     cli_face,
+    cli_ops,
     cli_station,
     cli_sync,
 )
@@ -202,5 +203,6 @@ for group in (
     cli_station.provision,
     cli_station.package,
     cli_devices.devices,
+    cli_ops.backup,  # issue 12
 ):
     main.add_command(group)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlcipher3
 
 from examkiosk.core.errors import StoreLocked
-from examkiosk.store import migrations
+from examkiosk.store import copy, migrations
 
 REQUIRED_CIPHER_MAJOR = 4
 
@@ -27,10 +27,13 @@ def _key_pragma(key: bytes) -> str:
 
 
 class Store:
-    def __init__(self, conn: Any, path: Path) -> None:
+    def __init__(self, conn: Any, path: Path, key: bytes | None = None) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
+        # Kept only so a backup can read on a second connection (see `copy_to`); the same
+        # key is in SQLCipher's memory for the main connection anyway.
+        self._key = key
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, create: bool = False) -> Store:
@@ -69,7 +72,7 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, key)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -109,6 +112,28 @@ class Store:
     def checkpoint(self) -> None:
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the store to `target`, encrypted with the same key.
+
+        Taken on a second connection, so the station keeps writing meanwhile (WAL readers
+        never block the writer); see examkiosk.store.copy for why in one step."""
+        if self._key is None:
+            raise RuntimeError("this store was opened without a key to copy with")
+        copy.copy_store(self.path, self._key, target)
+
+    def check_file(self, path: Path | None = None) -> copy.StoreCheck:
+        """Integrity, cipher and schema facts of the store file (or of a copy of it at
+        `path`, encrypted with the same key), read on a second connection."""
+        if self._key is None:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_store(path or self.path, self._key)
+
+    def check_chain(self, station_id: str, path: Path | None = None) -> copy.ChainCheck:
+        """The event chain of the store (or of a copy at `path`) verified end to end."""
+        if self._key is None:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_chain(path or self.path, self._key, station_id)
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,208 @@
+"""`examkiosk backup ...`, `inspect`, `logs`, `stats`: the venue administrator's operations."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
+from examkiosk.app.cli_progress import human_size
+
+
+def _passphrase(passphrase_file: Path | None, *, prompt: bool) -> str | None:
+    """For a backup there is no data directory to ask: environment, file, or a prompt."""
+    from examkiosk.app.unlock import ENV_PASSPHRASE
+
+    if os.environ.get(ENV_PASSPHRASE):
+        return os.environ[ENV_PASSPHRASE]
+    if passphrase_file is not None:
+        return passphrase_file.read_text().strip()
+    if prompt and sys.stdin.isatty():
+        return getpass.getpass("考点管理员恢复口令 / recovery passphrase: ")
+    return None
+
+
+@click.group("backup", cls=KioskGroup)
+def backup() -> None:
+    """Station backups (.ekbak): create while running, verify, restore on new hardware."""
+
+
+@backup.command("create")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Backup file to write, or a folder (second disk, USB drive) to name it in.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def backup_create(
+    data_dir: Path | None, passphrase_file: Path | None, out: Path, as_json: bool
+) -> None:
+    """Copy the station's store (still encrypted), key slots and settings into one file,
+    consistently, while the station keeps running; verified by reading it back."""
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.backup import create_backup
+
+    root = data_dir_or_default(data_dir)
+    station = open_for_cli(root, passphrase_file)
+    try:
+        result = create_backup(station, root, out)
+    finally:
+        station.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(
+        f"已写入并校验 written and verified: {result.path} (events 1-{result.last_seq}, "
+        f"{human_size(result.size_bytes)}, sha256 {result.sha256[:16]}…)"
+    )
+
+
+@backup.command("verify")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@PASSPHRASE_FILE
+@click.option("--json", "as_json", is_flag=True)
+def backup_verify(file: Path, passphrase_file: Path | None, as_json: bool) -> None:
+    """Check a backup against its manifest; with the recovery passphrase ($EXAMKIOSK_PASSPHRASE
+    or --passphrase-file) also open the store inside and check its pages and event chain.
+    Exit status 1 (with --json) or 2 when it is not usable."""
+    from examkiosk.core.backup import verify_backup
+    from examkiosk.core.errors import KioskError
+
+    try:
+        report = verify_backup(file, _passphrase(passphrase_file, prompt=False))
+    except KioskError as exc:
+        if not as_json:
+            raise
+        click.echo(json.dumps({"ok": False, "error": exc.en, "error_zh": exc.zh}, indent=2))
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    m = report.manifest
+    depth = (
+        f"数据库已打开并校验 store opened and checked, {report.events} events in a whole chain"
+        if report.opened
+        else "未提供口令，仅校验文件 no passphrase: file checked, store not opened"
+    )
+    click.echo(
+        f"完好 OK: station {m.get('station_id')}, created {m.get('created_at')}, events "
+        f"1-{m.get('last_seq')}, {human_size(report.size_bytes)}; {depth}"
+    )
+
+
+@backup.command("restore")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="New, empty data directory to restore into (nothing is ever overwritten).",
+)
+@PASSPHRASE_FILE
+@click.option("--json", "as_json", is_flag=True)
+def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_json: bool) -> None:
+    """Restore a backup on this machine with the recovery passphrase; all or nothing."""
+    from examkiosk.core.backup import restore_backup
+    from examkiosk.core.errors import StoreLocked
+
+    passphrase = _passphrase(passphrase_file, prompt=True)
+    if passphrase is None:
+        raise StoreLocked(
+            "恢复需要考点管理员的恢复口令。", "A restore needs the venue's recovery passphrase."
+        )
+    station, report = restore_backup(file, data_dir, passphrase)
+    try:
+        last = station.events()[-1].seq
+    finally:
+        station.close()
+    if as_json:
+        click.echo(
+            json.dumps(
+                {**report.to_dict(), "data_dir": str(data_dir), "next_seq": last},
+                ensure_ascii=False,
+                indent=2,
+            )  # fmt: skip
+        )
+        return
+    click.echo(
+        f"已恢复 restored: station {report.manifest.get('station_id')} into {data_dir}; "
+        f"events 1-{report.manifest.get('last_seq')} checked, chain continues at {last}"
+    )
+
+
+@backup.command("schedule")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--folder", type=click.Path(path_type=Path, file_okay=False), default=None)
+@click.option("--every", "every_minutes", type=click.IntRange(1, 24 * 60), default=10)
+@click.option("--keep", type=click.IntRange(1, 1000), default=12)
+@click.option("--off", is_flag=True, help="Stop automatic backups.")
+def backup_schedule(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    folder: Path | None,
+    every_minutes: int,
+    keep: int,
+    off: bool,
+) -> None:
+    """Automatic backups while the window runs: every N minutes into FOLDER (a second disk
+    or USB drive), keeping the newest K there. Show the schedule when given nothing."""
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.backup_schedule import BackupSchedule, load_schedule, save_schedule
+
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        if off:
+            save_schedule(station, None)
+        elif folder is not None:
+            save_schedule(station, BackupSchedule(str(folder.resolve()), every_minutes, keep))
+        current = load_schedule(station)
+    finally:
+        station.close()
+    if current is None:
+        click.echo("自动备份：关闭 automatic backups: off")
+    else:
+        click.echo(
+            f"自动备份 automatic backups: every {current.every_minutes} min into "
+            f"{current.folder}, keep {current.keep}"
+        )
+
+
+@backup.command("run-scheduled")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--once", is_flag=True, help="One backup now, then exit.")
+def backup_run_scheduled(data_dir: Path | None, passphrase_file: Path | None, once: bool) -> None:
+    """Run the automatic backups headless (a station without the window, or a service)."""
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.backup_schedule import AutoBackup, load_schedule
+
+    root = data_dir_or_default(data_dir)
+    station = open_for_cli(root, passphrase_file)
+    try:
+        schedule = load_schedule(station)
+        if schedule is None:
+            raise click.UsageError("no schedule: set one with `examkiosk backup schedule`.")
+        auto = AutoBackup(station, root, schedule)
+        while True:
+            result = auto.run_if_due(time.monotonic())
+            if result is not None:
+                click.echo(f"backup {result.path}")
+            elif auto.last_error is not None:
+                click.echo(f"backup failed: {auto.last_error.en}", err=True)
+                if once:
+                    sys.exit(1)
+            if once:
+                return
+            time.sleep(5)
+    finally:
+        station.close()
