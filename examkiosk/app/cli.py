@@ -204,5 +204,7 @@ for group in (
     cli_station.package,
     cli_devices.devices,
     cli_ops.backup,  # issue 12
+    cli_ops.inspect_cmd,
+    cli_ops.logs_cmd,
 ):
     main.add_command(group)

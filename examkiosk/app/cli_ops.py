@@ -206,3 +206,64 @@ def backup_run_scheduled(data_dir: Path | None, passphrase_file: Path | None, on
             time.sleep(5)
     finally:
         station.close()
+
+
+@click.command("inspect")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--pdf", "pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--no-devices", is_flag=True, help="Skip readers, camera and face engine.")
+def inspect_cmd(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    as_json: bool,
+    pdf: Path | None,
+    no_devices: bool,
+) -> None:
+    """Inspection (巡检): devices, disk, store integrity, event chain, sync, clock, backups,
+    logs, security; each line ok / warning / failure with what to do. Recorded as an
+    `inspection.done` event. Exit status 0 (ok or warnings) or 1 (a failure)."""
+    from examkiosk.app.cli_options import lang
+    from examkiosk.app.inspect_run import run_inspection
+    from examkiosk.core.inspection_render import report_pdf, report_text
+
+    root = data_dir_or_default(data_dir)
+    report = run_inspection(root, passphrase_file, devices=not no_devices)
+    if pdf is not None:
+        report_pdf(report, pdf, lang())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(report_text(report, lang()))
+        if pdf is not None:
+            click.echo(f"PDF: {pdf}")
+    sys.exit(report.exit_status)
+
+
+@click.command("logs")
+@DATA_DIR
+@click.option("--since", default=None, help="'2h', '30m', '7d', or an ISO 8601 time.")
+@click.option(
+    "--level",
+    type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"], case_sensitive=False),
+    default="INFO",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="The JSON lines as stored.")
+def logs_cmd(data_dir: Path | None, since: str | None, level: str, as_json: bool) -> None:
+    """The station's log (JSON lines, rotated, names and ID numbers masked)."""
+    from examkiosk.core.logs import parse_since, read_logs
+
+    try:
+        floor = parse_since(since) if since else None
+    except ValueError:
+        raise click.BadParameter(f"{since!r}: use 2h, 30m, 7d or an ISO 8601 time") from None
+    for record in read_logs(data_dir_or_default(data_dir), since=floor, min_level=level):
+        if as_json:
+            click.echo(json.dumps(record.raw, ensure_ascii=False))
+        else:
+            click.echo(
+                f"{record.time.astimezone().isoformat(timespec='seconds')} {record.level:<8} "
+                f"{record.logger}: {record.message}"
+            )

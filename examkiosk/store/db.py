@@ -8,6 +8,7 @@ GUI thread. A write is durable when `transaction()` returns.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -45,9 +46,14 @@ class Store:
                 "the station first.",
                 detail=str(path),
             )
+        fresh = create and not path.exists()
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             conn.execute(_key_pragma(key))
+            if fresh:
+                # Private to the station's account; SQLite gives -wal/-shm the same mode.
+                conn.execute("PRAGMA user_version").fetchone()
+                os.chmod(path, 0o600)
             version = conn.execute("PRAGMA cipher_version").fetchone()
             if not version or not str(version[0]).startswith(f"{REQUIRED_CIPHER_MAJOR}."):
                 raise StoreLocked(
