@@ -398,7 +398,7 @@ def inspect_station(
         venue_id=identity.venue_id if identity else "",
         mode=identity.mode if identity else "",
         version=__version__,
-        at=now.isoformat(timespec="seconds"),
+        at=now.isoformat(timespec="microseconds"),
         data_dir=str(data_dir),
         findings=tuple(findings),
     )

@@ -24,7 +24,7 @@ def header_lines(report: InspectionReport, lang: str) -> list[str]:
     c = report.counts()
     return [
         ("Inspection of " if en else "巡检报告 ")
-        + f"{report.station_id or '?'} ({report.venue_id}, {report.mode}) {report.at}",
+        + f"{report.station_id or '?'} ({report.venue_id}, {report.mode}) {report.at[:19]}",
         ("Verdict: " if en else "结论：")
         + f"{verdict} — {c[OK]} ok, {c[WARNING]} warnings, {c[FAILURE]} failures",
     ]

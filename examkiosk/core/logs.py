@@ -8,7 +8,7 @@ and masked text when there is one.
 
 Masking (before anything reaches the disk): resident ID numbers (15 or 18 characters) keep
 their first 4 and last 2 characters; values given as `name=…`, `姓名…`, `id_number=…` and
-the same keys passed as `extra=` are replaced by their first character and asterisks.
+`candidate_name`/`id_number` passed as `extra=` are replaced by their first character and asterisks.
 Code must never log a candidate's name except through those keys.
 """
 
@@ -31,7 +31,8 @@ MAX_BYTES = 5 * 1024 * 1024
 BACKUPS = 5
 MAX_LINE = 16 * 1024  # longer lines are cut when written and skipped when read
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
-PERSONAL_KEYS = ("name", "candidate_name", "id_number", "姓名", "证件号码")
+# `extra=` keys masked when present (`name` is the logger's own field, so not here).
+PERSONAL_KEYS = ("candidate_name", "id_number", "姓名", "证件号码")
 
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{4})(\d{9}|\d{12})(\d[\dXx])(?![0-9A-Za-z])")
 _KEYED = re.compile(
@@ -46,13 +47,16 @@ def _star(value: str) -> str:
 def mask(text: str) -> str:
     """The text with ID numbers and keyed names masked (see the module docstring)."""
     text = _ID_NUMBER.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
-    return _KEYED.sub(lambda m: m.group(1) + _star(m.group(2)), text)
+    # A value the ID-number rule has masked already keeps its region and last digits.
+    return _KEYED.sub(
+        lambda m: m.group(0) if "*" in m.group(2) else m.group(1) + _star(m.group(2)), text
+    )
 
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         document: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="microseconds"),
             "level": record.levelname,
             "logger": record.name,
             "message": mask(record.getMessage()),
@@ -75,7 +79,13 @@ def log_dir(data_dir: Path) -> Path:
 _installed: dict[str, logging.Handler] = {}
 
 
-def install_file_log(data_dir: Path, level: int = logging.INFO) -> Path | None:
+def install_file_log(
+    data_dir: Path,
+    level: int = logging.INFO,
+    *,
+    max_bytes: int = MAX_BYTES,
+    backups: int = BACKUPS,
+) -> Path | None:
     """Send this process's log records to the station's rotating JSON log (once per
     directory). Returns the file, or None when the folder cannot be written (the program
     then runs without its file log rather than not at all)."""
@@ -86,7 +96,7 @@ def install_file_log(data_dir: Path, level: int = logging.INFO) -> Path | None:
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
         )
         os.chmod(path, 0o600)
     except OSError:
