@@ -206,5 +206,6 @@ for group in (
     cli_ops.backup,  # issue 12
     cli_ops.inspect_cmd,
     cli_ops.logs_cmd,
+    cli_ops.stats_cmd,
 ):
     main.add_command(group)

@@ -267,3 +267,53 @@ def logs_cmd(data_dir: Path | None, since: str | None, level: str, as_json: bool
                 f"{record.time.astimezone().isoformat(timespec='seconds')} {record.level:<8} "
                 f"{record.logger}: {record.message}"
             )
+
+
+@click.command("stats")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.option("--sitting", "sitting_id", default=None, help="One sitting (default: all).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
+def stats_cmd(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    sitting_id: str | None,
+    as_json: bool,
+    xlsx: Path | None,
+    pdf: Path | None,
+) -> None:
+    """Statistics of this station: attendance, the exam, items, scores. Exports (XLSX with a
+    sheet per table, PDF with charts) are recorded as `stats.exported` events."""
+    from examkiosk.app.cli_options import lang
+    from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.backup import operator_name
+    from examkiosk.core.stats import station_stats
+    from sync.stats_export import stats_text, write_pdf, write_xlsx
+
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        stats = station_stats(station, sitting_id)
+        heading = f"ExamKiosk {station.station_id} ({station.identity.venue_id})"
+        written = []
+        if xlsx is not None:
+            written.append(str(write_xlsx(stats, xlsx, heading=heading, lang=lang())))
+        if pdf is not None:
+            written.append(str(write_pdf(stats, pdf, heading=heading, lang=lang())))
+        if written:
+            with station.store.transaction() as conn:
+                station.record(
+                    conn,
+                    "stats.exported",
+                    {"sitting_id": sitting_id, "files": [Path(w).name for w in written],
+                     "by": operator_name()},
+                )  # fmt: skip
+    finally:
+        station.close()
+    if as_json:
+        click.echo(json.dumps(stats.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(stats_text(stats, lang()))
+        for w in written:
+            click.echo(f"written: {w}")

@@ -44,7 +44,7 @@ def report_text(report: InspectionReport, lang: str) -> str:
 
 
 def report_pdf(report: InspectionReport, path: Path, lang: str = "zh_CN") -> Path:
-    from examkiosk.core.report_pdf import PdfReport
+    from sync.report_pdf import PdfReport
 
     en = _en(lang)
     first, verdict = header_lines(report, lang)

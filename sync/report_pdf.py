@@ -1,4 +1,4 @@
-"""PDF reports (inspection, statistics) with Chinese text and simple charts, via fpdf2.
+"""PDF reports (a station's inspection, statistics at the station and the centre) with Chinese text and simple charts, via fpdf2.
 
 fpdf2 embeds a subset of an OpenType CJK font (Noto Sans CJK SC, from the TTC collection
 that fonts-noto-cjk installs), so the PDF shows the same on any reader. Charts are drawn
@@ -12,8 +12,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from examkiosk.core.errors import KioskError
-from examkiosk.store.atomic import write_atomic
+from sync.errors import SyncError
+from sync.media import atomic_file
 
 FONT_CANDIDATES = (
     # (path, index of "Noto Sans CJK SC" in the collection)
@@ -30,7 +30,7 @@ def cjk_font() -> tuple[str, int]:
     for path, index in FONT_CANDIDATES:
         if Path(path).is_file():
             return path, index
-    raise KioskError(
+    raise SyncError(
         "找不到中文字体，无法生成 PDF。请安装 fonts-noto-cjk。",
         "No Chinese font found, so no PDF can be written. Install fonts-noto-cjk.",
     )
@@ -53,7 +53,7 @@ class PdfReport:
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.add_page()
         self.pdf.set_font("cjk", size=16)
-        self.pdf.multi_cell(0, 9, title, new_x="LMARGIN", new_y="NEXT")
+        self.pdf.multi_cell(0, 9, title, align="L", new_x="LMARGIN", new_y="NEXT")
         self.pdf.ln(2)
 
     @property
@@ -73,9 +73,13 @@ class PdfReport:
         self.pdf.set_text_color(0, 0, 0)
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+        from fpdf.fonts import FontFace
+
         self.pdf.set_font("cjk", size=8)
+        # One CJK face only (no bold variant embedded): headings are set apart by colour.
+        headings = FontFace(emphasis="", fill_color=(221, 230, 243))
         with self.pdf.table(
-            col_widths=None, text_align="LEFT", line_height=5, first_row_as_headings=True
+            text_align="LEFT", line_height=5, first_row_as_headings=True, headings_style=headings
         ) as table:
             row = table.row()
             for h in headers:
@@ -125,7 +129,10 @@ class PdfReport:
         pdf.set_y(y0 + height + 8)
 
     def save(self, path: Path) -> Path:
-        write_atomic(path, bytes(self.pdf.output()), mode=0o644)
+        """Write the PDF all or nothing; MediaError (zh/en) if the place cannot take it."""
+        data = bytes(self.pdf.output())
+        with atomic_file(path) as out:
+            out.write(data)
         return path
 
 
