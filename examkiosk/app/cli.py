@@ -13,6 +13,7 @@ import click
 
 from examkiosk import __version__
 from examkiosk.app import (
+    cli_accounts,
     cli_bundle,
     cli_cards,
     cli_devices,
@@ -22,6 +23,7 @@ from examkiosk.app import (
     cli_station,
     cli_sync,
 )
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import (
     DATA_DIR,
     PASSPHRASE_FILE,
@@ -126,14 +128,26 @@ def roster() -> None:
 @DATA_DIR
 @PASSPHRASE_FILE
 @click.option("--json", "as_json", is_flag=True)
-def roster_list(data_dir: Path | None, passphrase_file: Path | None, as_json: bool) -> None:
-    """Candidates with admission ticket, ID number, seat and check-in/exam state."""
+@staff_options
+def roster_list(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
+) -> None:
+    """Candidates with admission ticket, ID number, seat and check-in/exam state
+    (an invigilator signs in; the viewing is audited)."""
     from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.authz import audit
     from examkiosk.core.roster import roster_entries
 
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
+        person = signed_in(station, "roster.view", staff, staff_password_file, data_dir=data_dir)
         entries = roster_entries(station.store)
+        with station.store.transaction() as conn:
+            audit(station, conn, person, "roster_viewed", {"entries": len(entries), "via": "cli"})
     finally:
         station.close()
     if as_json:
@@ -203,6 +217,8 @@ for group in (
     cli_station.provision,
     cli_station.package,
     cli_devices.devices,
+    cli_accounts.accounts,
+    cli_accounts.audit,
     cli_ops.backup,  # issue 12
     cli_ops.inspect_cmd,
     cli_ops.logs_cmd,

@@ -17,6 +17,7 @@ from typing import Any
 
 from examkiosk.core.errors import StoreLocked
 from examkiosk.store.atomic import write_atomic
+from sync.credentials import WeakPassword, check_recovery_passphrase
 from sync.crypto import unwrap_secret, wrap_secret
 from sync.errors import WrongPassphrase
 
@@ -25,7 +26,6 @@ log = logging.getLogger(__name__)
 KEY_BYTES = 32
 SLOTS_FORMAT = "examkiosk-keyslots"
 KEYRING_SERVICE = "examkiosk-store"
-MIN_PASSPHRASE = 10
 
 
 def new_store_key() -> bytes:
@@ -33,12 +33,13 @@ def new_store_key() -> bytes:
 
 
 def check_passphrase_strength(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StoreLocked(
-            f"恢复口令至少需要 {MIN_PASSPHRASE} 个字符，请换一个更长的口令。",
-            f"The recovery passphrase needs at least {MIN_PASSPHRASE} characters; "
-            "choose a longer one.",
-        )
+    """StoreLocked saying why, unless the new recovery passphrase is at least 12 characters
+    and estimated at 2^40 guesses or more (sync.credentials: length, repeats, common words,
+    keyboard runs). It guards the store on every backup, so it must resist offline guessing."""
+    try:
+        check_recovery_passphrase(passphrase)
+    except WeakPassword as exc:
+        raise StoreLocked(exc.zh, exc.en) from exc
 
 
 def _os_keyring() -> Any | None:

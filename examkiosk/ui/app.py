@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from examkiosk.core.accounts import Accounts
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.face_check import FaceService
 from examkiosk.core.provision import open_station
@@ -27,6 +28,7 @@ from examkiosk.ui.i18n import error_text
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.passphrase import PassphraseDialog, PassphraseGuard
 from examkiosk.ui.seat_host import seat_screen
+from examkiosk.ui.signin import StaffGuard, StaffSession
 from examkiosk.ui.theme import apply_theme
 from examkiosk.ui.window import KioskWindow, ModeGuard
 from hardware.cards.document import CardReader
@@ -121,6 +123,8 @@ def build_window(
     mode: str | None = None,
     face: SharedFace | None = None,
     background: BackgroundSync | None = None,
+    session: StaffSession | None = None,
+    idle_lock_ms: int = 0,
 ) -> KioskWindow:
     shared = face or SharedFace()
     window: KioskWindow
@@ -152,6 +156,8 @@ def build_window(
         {"door": door, "seat": seat, "admin": admin},
         guard,
         mode,
+        session=session,
+        idle_lock_ms=idle_lock_ms,
     )
     window.resize(*KIOSK_SIZE)
     return window
@@ -215,13 +221,18 @@ def run_kiosk(
         else None
     )
     background = BackgroundSync(station, ops)
+    accounts = Accounts(station)
+    session = StaffSession(accounts.any_accounts)
+    guard = StaffGuard(accounts, ops, session, PassphraseGuard(layout.keyslots, ops, demo))
     window = build_window(
         station,
         ops,
         devices,
-        PassphraseGuard(layout.keyslots, ops, demo),
+        guard,
         mode,
         background=background,
+        session=session,
+        idle_lock_ms=accounts.policy().idle_lock_minutes * 60_000,
     )
     background.start()  # only if the station knows its centre (examkiosk sync config)
     if simulated:
