@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
 from examkiosk.app.cli_progress import human_size
 
@@ -43,8 +44,14 @@ def backup() -> None:
     help="Backup file to write, or a folder (second disk, USB drive) to name it in.",
 )
 @click.option("--json", "as_json", is_flag=True)
+@staff_options
 def backup_create(
-    data_dir: Path | None, passphrase_file: Path | None, out: Path, as_json: bool
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    out: Path,
+    as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Copy the station's store (still encrypted), key slots and settings into one file,
     consistently, while the station keeps running; verified by reading it back."""
@@ -54,7 +61,8 @@ def backup_create(
     root = data_dir_or_default(data_dir)
     station = open_for_cli(root, passphrase_file)
     try:
-        result = create_backup(station, root, out)
+        person = signed_in(station, "backup.create", staff, staff_password_file, data_dir=root)
+        result = create_backup(station, root, out, by=person)
     finally:
         station.close()
     if as_json:
@@ -109,8 +117,17 @@ def backup_verify(file: Path, passphrase_file: Path | None, as_json: bool) -> No
 )
 @PASSPHRASE_FILE
 @click.option("--json", "as_json", is_flag=True)
-def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_json: bool) -> None:
-    """Restore a backup on this machine with the recovery passphrase; all or nothing."""
+@staff_options
+def backup_restore(
+    file: Path,
+    data_dir: Path,
+    passphrase_file: Path | None,
+    as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
+) -> None:
+    """Restore a backup on this machine with the recovery passphrase and a venue
+    administrator's sign-in (the accounts come with the backup); all or nothing."""
     from examkiosk.core.backup import restore_backup
     from examkiosk.core.errors import StoreLocked
 
@@ -119,7 +136,12 @@ def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_
         raise StoreLocked(
             "恢复需要考点管理员的恢复口令。", "A restore needs the venue's recovery passphrase."
         )
-    station, report = restore_backup(file, data_dir, passphrase)
+    station, report = restore_backup(
+        file,
+        data_dir,
+        passphrase,
+        authorize=lambda s: signed_in(s, "backup.restore", staff, staff_password_file),
+    )
     try:
         last = station.events()[-1].seq
     finally:
@@ -127,7 +149,7 @@ def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_
     if as_json:
         click.echo(
             json.dumps(
-                {**report.to_dict(), "data_dir": str(data_dir), "next_seq": last},
+                {**report.to_dict(), "data_dir": str(data_dir), "last_seq_now": last},
                 ensure_ascii=False,
                 indent=2,
             )  # fmt: skip
@@ -135,7 +157,7 @@ def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_
         return
     click.echo(
         f"已恢复 restored: station {report.manifest.get('station_id')} into {data_dir}; "
-        f"events 1-{report.manifest.get('last_seq')} checked, chain continues at {last}"
+        f"events 1-{report.manifest.get('last_seq')} checked, chain continues, now at seq {last}"
     )
 
 
@@ -146,6 +168,7 @@ def backup_restore(file: Path, data_dir: Path, passphrase_file: Path | None, as_
 @click.option("--every", "every_minutes", type=click.IntRange(1, 24 * 60), default=10)
 @click.option("--keep", type=click.IntRange(1, 1000), default=12)
 @click.option("--off", is_flag=True, help="Stop automatic backups.")
+@staff_options
 def backup_schedule(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -153,18 +176,25 @@ def backup_schedule(
     every_minutes: int,
     keep: int,
     off: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Automatic backups while the window runs: every N minutes into FOLDER (a second disk
     or USB drive), keeping the newest K there. Show the schedule when given nothing."""
     from examkiosk.app.unlock import open_for_cli
     from examkiosk.core.backup_schedule import BackupSchedule, load_schedule, save_schedule
 
-    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    root = data_dir_or_default(data_dir)
+    station = open_for_cli(root, passphrase_file)
     try:
-        if off:
-            save_schedule(station, None)
-        elif folder is not None:
-            save_schedule(station, BackupSchedule(str(folder.resolve()), every_minutes, keep))
+        if off or folder is not None:
+            person = signed_in(station, "backup.create", staff, staff_password_file, data_dir=root)
+            schedule = (
+                BackupSchedule(str(folder.resolve()), every_minutes, keep)
+                if folder is not None and not off
+                else None
+            )
+            save_schedule(station, schedule, person)
         current = load_schedule(station)
     finally:
         station.close()
@@ -214,12 +244,15 @@ def backup_run_scheduled(data_dir: Path | None, passphrase_file: Path | None, on
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--pdf", "pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--no-devices", is_flag=True, help="Skip readers, camera and face engine.")
+@staff_options
 def inspect_cmd(
     data_dir: Path | None,
     passphrase_file: Path | None,
     as_json: bool,
     pdf: Path | None,
     no_devices: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Inspection (巡检): devices, disk, store integrity, event chain, sync, clock, backups,
     logs, security; each line ok / warning / failure with what to do. Recorded as an
@@ -229,7 +262,12 @@ def inspect_cmd(
     from examkiosk.core.inspection_render import report_pdf, report_text
 
     root = data_dir_or_default(data_dir)
-    report = run_inspection(root, passphrase_file, devices=not no_devices)
+    report = run_inspection(
+        root,
+        passphrase_file,
+        devices=not no_devices,
+        authorize=lambda s: signed_in(s, "inspect.run", staff, staff_password_file, data_dir=root),
+    )
     if pdf is not None:
         report_pdf(report, pdf, lang())
     if as_json:
@@ -276,6 +314,7 @@ def logs_cmd(data_dir: Path | None, since: str | None, level: str, as_json: bool
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@staff_options
 def stats_cmd(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -283,17 +322,22 @@ def stats_cmd(
     as_json: bool,
     xlsx: Path | None,
     pdf: Path | None,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Statistics of this station: attendance, the exam, items, scores. Exports (XLSX with a
     sheet per table, PDF with charts) are recorded as `stats.exported` events."""
     from examkiosk.app.cli_options import lang
     from examkiosk.app.unlock import open_for_cli
-    from examkiosk.core.backup import operator_name
+    from examkiosk.core.authz import audit
     from examkiosk.core.stats import station_stats
     from sync.stats_export import stats_text, write_pdf, write_xlsx
 
-    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    root = data_dir_or_default(data_dir)
+    station = open_for_cli(root, passphrase_file)
     try:
+        action = "stats.export" if xlsx or pdf else "stats.view"
+        person = signed_in(station, action, staff, staff_password_file, data_dir=root)
         stats = station_stats(station, sitting_id)
         heading = f"ExamKiosk {station.station_id} ({station.identity.venue_id})"
         written = []
@@ -303,12 +347,8 @@ def stats_cmd(
             written.append(str(write_pdf(stats, pdf, heading=heading, lang=lang())))
         if written:
             with station.store.transaction() as conn:
-                station.record(
-                    conn,
-                    "stats.exported",
-                    {"sitting_id": sitting_id, "files": [Path(w).name for w in written],
-                     "by": operator_name()},
-                )  # fmt: skip
+                audit(station, conn, person, "stats.export",
+                      {"sitting_id": sitting_id, "files": [Path(w).name for w in written]})  # fmt: skip
     finally:
         station.close()
     if as_json:

@@ -4,8 +4,10 @@ finding), probe the devices, run the checks, record the `inspection.done` event.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
+from examkiosk.core.authz import Person
 from examkiosk.core.inspection import InspectionReport, inspect_station, record_inspection
 from examkiosk.core.station import Station
 
@@ -18,9 +20,13 @@ def run_inspection(
     *,
     devices: bool = True,
     station: Station | None = None,
+    authorize: Callable[[Station], Person] | None = None,
+    person: Person | None = None,
 ) -> InspectionReport:
     """With `station` (the window's, already open) it is used and left open; otherwise the
-    station is opened here (OS key store, $EXAMKIOSK_PASSPHRASE, file, prompt) and closed."""
+    station is opened here (OS key store, $EXAMKIOSK_PASSPHRASE, file, prompt) and closed.
+    `authorize` names who inspects (a technician or venue administrator) once the store is
+    open; a store that does not open is reported without it (the passphrase opened nothing)."""
     from examkiosk.app.inspect_devices import device_findings
     from examkiosk.app.unlock import not_provisioned, open_for_cli
     from examkiosk.store.layout import DataDir
@@ -37,11 +43,13 @@ def run_inspection(
             problem = str(getattr(exc, "en", "") or exc)
             station = None
     try:
+        if station is not None and authorize is not None:
+            person = authorize(station)
         mode = station.identity.mode if station is not None else "door"
         found = device_findings(data_dir, mode) if devices else []
         report = inspect_station(station, data_dir, device_findings=found, open_problem=problem)
         if station is not None:
-            report = record_inspection(station, report)
+            report = record_inspection(station, report, person)
         return report
     finally:
         if own and station is not None:

@@ -10,17 +10,18 @@ seen after it: the restored station continues the same chain. Restoring records
 
 from __future__ import annotations
 
-import getpass
 import json
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from examkiosk import __version__
 from examkiosk.core import backup_format as fmt
+from examkiosk.core.authz import Person
 from examkiosk.core.clock import Clock
 from examkiosk.core.errors import KioskError, StoreLocked
 from examkiosk.core.provision import open_station
@@ -45,11 +46,9 @@ class BackupResult:
         return {**asdict(self), "path": str(self.path)}
 
 
-def operator_name() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+def by_fields(person: Person | None) -> dict[str, str]:
+    """Who did it, for the event's payload (automatic backups name the schedule)."""
+    return person.describe() if person is not None else {"by": "automatic"}
 
 
 def _disk_error(where: Path, exc: OSError) -> KioskError:
@@ -74,7 +73,12 @@ def target_path(station_id: str, out: Path, created: str) -> Path:
 
 
 def create_backup(
-    station: Station, data_dir: Path, out: Path, *, reason: str = "manual"
+    station: Station,
+    data_dir: Path,
+    out: Path,
+    *,
+    reason: str = "manual",
+    by: Person | None = None,
 ) -> BackupResult:
     """Copy the running station into a verified backup file at `out` (a file, or a folder
     to name it in). Nothing is left behind on failure but the `backup.started` event."""
@@ -89,7 +93,7 @@ def create_backup(
         started = station.record(
             conn,
             "backup.started",
-            {"backup_id": backup_id, "file": target.name, "reason": reason, "by": operator_name()},
+            {"backup_id": backup_id, "file": target.name, "reason": reason, **by_fields(by)},
         )
     layout = DataDir(data_dir)
     try:
@@ -215,11 +219,18 @@ def verify_backup(path: Path, passphrase: str | None = None) -> BackupReport:
 
 
 def restore_backup(
-    path: Path, data_dir: Path, passphrase: str, clock: Clock | None = None
+    path: Path,
+    data_dir: Path,
+    passphrase: str,
+    clock: Clock | None = None,
+    *,
+    authorize: Callable[[Station], Person | None] | None = None,
 ) -> tuple[Station, BackupReport]:
     """Restore into the empty or new `data_dir`, all or nothing; returns the opened station,
     which has recorded `backup.restored`. The key slots are written afresh for this machine
-    (passphrase slot, and its OS key store where it has one)."""
+    (passphrase slot, and its OS key store where it has one). `authorize` is asked, with the
+    restored station still in its staging folder, who restores (the accounts live in the
+    store); if it raises, nothing is restored."""
     if DataDir(data_dir).exists() or (data_dir.is_dir() and any(data_dir.iterdir())):
         raise KioskError(
             f"{data_dir} 不是空文件夹，恢复不会覆盖任何数据。请指定一个新的数据目录。",
@@ -239,6 +250,23 @@ def restore_backup(
             for item in settings.iterdir():
                 item.rename(staging / item.name)
             settings.rmdir()
+        restored = open_station(staging, passphrase, clock)
+        try:
+            person = authorize(restored) if authorize is not None else None
+            with restored.store.transaction() as conn:
+                restored.record(
+                    conn,
+                    "backup.restored",
+                    {
+                        "backup_id": opened.manifest.get("backup_id"),
+                        "backup_created_at": opened.manifest.get("created_at"),
+                        "backup_last_seq": opened.manifest.get("last_seq"),
+                        "backup_sha256": opened.sha256,
+                        **(person.describe() if person else {}),
+                    },
+                )
+        finally:
+            restored.close()
         if data_dir.exists():
             data_dir.rmdir()
         staging.rename(data_dir)
@@ -247,17 +275,4 @@ def restore_backup(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report = BackupReport(path, opened.manifest, opened.sha256, opened.size_bytes, True, events)
-    station = open_station(data_dir, passphrase, clock)
-    with station.store.transaction() as conn:
-        station.record(
-            conn,
-            "backup.restored",
-            {
-                "backup_id": opened.manifest.get("backup_id"),
-                "backup_created_at": opened.manifest.get("created_at"),
-                "backup_last_seq": opened.manifest.get("last_seq"),
-                "backup_sha256": opened.sha256,
-                "by": operator_name(),
-            },
-        )
-    return station, report
+    return open_station(data_dir, passphrase, clock), report

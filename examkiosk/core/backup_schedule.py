@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from examkiosk.core import backup_format as fmt
-from examkiosk.core.backup import BackupResult, create_backup, operator_name
+from examkiosk.core.authz import Person
+from examkiosk.core.backup import BackupResult, by_fields, create_backup
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 
@@ -48,7 +49,9 @@ def load_schedule(station: Station) -> BackupSchedule | None:
         return None
 
 
-def save_schedule(station: Station, schedule: BackupSchedule | None) -> None:
+def save_schedule(
+    station: Station, schedule: BackupSchedule | None, by: Person | None = None
+) -> None:
     """Set (or with None, stop) the automatic backups; audited."""
     if schedule is not None:
         if schedule.every_minutes < MIN_EVERY_MINUTES or not 1 <= schedule.keep <= MAX_KEEP:
@@ -68,7 +71,7 @@ def save_schedule(station: Station, schedule: BackupSchedule | None) -> None:
         station.record(
             conn,
             "backup.schedule_set",
-            {"schedule": asdict(schedule) if schedule else None, "by": operator_name()},
+            {"schedule": asdict(schedule) if schedule else None, **by_fields(by)},
         )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from examkiosk import __version__
+from examkiosk.core.authz import Person
 from examkiosk.core.station import Station
 
 log = logging.getLogger(__name__)
@@ -193,37 +194,39 @@ def _hours(age: timedelta) -> str:
 
 
 def check_sync(station: Station, now: datetime, t: Thresholds) -> Finding:
+    """Warn when events have waited for the centre (HTTP acknowledgement or a USB export)
+    longer than `sync_warn_age`: a few just recorded are normal."""
     from examkiosk.core.sync_state import load_state, local_seq
 
     state = load_state(station)
     last = local_seq(station)
-    backlog = max(0, last - state.export_after_seq)
+    exported = int(state.last_export.get("last_seq", 0)) if state.last_export else 0
+    carried = max(state.export_after_seq, exported)
+    waiting = station.events(after_seq=carried, limit=1)
+    oldest = _age(waiting[0].wall_time, now) if waiting else None
     title = ("与考试中心同步", "Sync with the centre")
-    age = _age(state.last_success, now)
     detail = (
-        f"centre {state.central_url or 'not set'}, last success "
-        f"{state.last_success or 'never'}, backlog {backlog} events"
-        + (f", last USB export up to seq {state.last_export.get('last_seq')}"
-           if state.last_export else "")
-    )  # fmt: skip
+        f"centre {state.central_url or 'not set'}, last success {state.last_success or 'never'}, "
+        f"acknowledged up to seq {state.acked_seq}, last USB export up to seq {exported}, "
+        f"{max(0, last - carried)} events waiting"
+        + (f" (oldest {_hours(oldest)})" if oldest is not None else "")
+        + (f", last error: {state.last_error}" if state.last_error else "")
+    )
     if state.diverged:
         return finding("sync", title, FAILURE, detail + ", DIVERGED from the centre's history",
                        ("考试中心持有本机的另一段历史（从旧备份恢复？）。按 docs/sync.md 的恢复步骤处理。",
                         "The centre holds another history of this station (restored from an "
                         "old backup?). Follow the recovery steps in docs/sync.md."))  # fmt: skip
-    exported = state.last_export and int(state.last_export.get("last_seq", 0)) >= last
-    if backlog == 0 or exported:
+    if oldest is None or oldest <= t.sync_warn_age:
         return finding("sync", title, OK, detail)
     if not state.central_url:
         return finding("sync", title, WARNING, detail,
                        ("有事件尚未送达考试中心：导出U盘数据包（examkiosk bundle export）。",
                         "Events have not reached the centre: export a USB bundle "
                         "(`examkiosk bundle export`)."))  # fmt: skip
-    if age is None or age > t.sync_warn_age:
-        return finding("sync", title, WARNING, detail + (f", error: {state.last_error}" if state.last_error else ""),
-                       ("检查网络后点“立即同步”，或导出U盘数据包。",
-                        "Check the network and press Sync now, or export a USB bundle."))  # fmt: skip
-    return finding("sync", title, OK, detail)
+    return finding("sync", title, WARNING, detail,
+                   ("检查网络后点“立即同步”，或导出U盘数据包。",
+                    "Check the network and press Sync now, or export a USB bundle."))  # fmt: skip
 
 
 def check_clock(station: Station, t: Thresholds) -> Finding:
@@ -404,7 +407,9 @@ def inspect_station(
     )
 
 
-def record_inspection(station: Station, report: InspectionReport) -> InspectionReport:
+def record_inspection(
+    station: Station, report: InspectionReport, by: Person | None = None
+) -> InspectionReport:
     """The `inspection.done` event (summary only) and the time the next log summary starts
     from. A store too damaged to take the event leaves the report unrecorded (logged)."""
     from dataclasses import replace
@@ -415,6 +420,7 @@ def record_inspection(station: Station, report: InspectionReport) -> InspectionR
         "failures": [f.key for f in report.findings if f.status == FAILURE],
         "warnings": [f.key for f in report.findings if f.status == WARNING],
         "version": report.version,
+        **(by.describe() if by is not None else {}),
     }
     try:
         with station.store.transaction() as conn:

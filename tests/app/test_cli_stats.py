@@ -57,7 +57,8 @@ def test_station_and_centre_count_the_same_sitting(tmp_path: Path) -> None:
 
     station = open_station(venue.data_dir, venue.passphrase)
     try:
-        assert station.events()[-1].type == "stats.exported"  # exports are on the record
+        exported = station.events()[-1]  # exports are on the record, naming the person
+        assert exported.type == "audit.stats.export" and exported.payload["by"] == "demo-admin"
         with station.store.reading() as conn:
             paper = build_paper(paper_rows(conn)).items()
     finally:

@@ -161,3 +161,17 @@ def test_a_clock_far_off_the_centres_is_a_failure(healthy: DemoVenue) -> None:
         finally:
             station.close()
         assert lines(run_inspection(healthy.data_dir, devices=False))["clock"] == "ok"
+
+
+def test_events_waiting_for_the_centre_for_hours_are_a_warning(healthy: DemoVenue) -> None:
+    three_hours_ago = ShiftedClock(timedelta(hours=-3))
+    station = open_station(healthy.data_dir, healthy.passphrase, three_hours_ago)
+    try:
+        with station.store.transaction() as conn:
+            station.record(conn, "audit.note", {"text": "door opened"})
+    finally:
+        station.close()
+    report = run_inspection(healthy.data_dir, devices=False)
+    sync = next(f for f in report.findings if f.key == "sync")
+    assert sync.status == "warning" and "bundle export" in sync.action_en
+    assert report.verdict == "warning" and report.exit_status == 0

@@ -12,8 +12,8 @@ import pytest
 
 from examkiosk.app import demo_content
 from examkiosk.app.demo_venue import DemoVenue, build_demo_venue
-from examkiosk.core.exam import ExamEngine
 from examkiosk.core.authz import NotAllowed, Person
+from examkiosk.core.exam import ExamEngine
 from examkiosk.core.package_import import import_package, paper_sealed, release_paper
 from examkiosk.core.roster import all_candidates
 from sync.errors import PackageRefused, WrongPassphrase
