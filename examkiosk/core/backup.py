@@ -47,8 +47,9 @@ class BackupResult:
 
 
 def by_fields(person: Person | None) -> dict[str, str]:
-    """Who did it, for the event's payload (automatic backups name the schedule)."""
-    return person.describe() if person is not None else {"by": "automatic"}
+    """Who did it, for the event's payload (nobody for automatic backups: their `reason`
+    says so, and the schedule was set by a named person)."""
+    return person.describe() if person is not None else {}
 
 
 def _disk_error(where: Path, exc: OSError) -> KioskError:

@@ -26,6 +26,7 @@ from examkiosk.core.package_import import (
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
+from examkiosk.ui.admin.operations import OperationsPanel
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
 from examkiosk.ui.background_sync import BackgroundSync
@@ -163,6 +164,7 @@ class AdminScreen(QWidget):
             1,
             1,
         )
+        grid.addWidget(card(OperationsPanel(station, ops, self)), 2, 0, 1, 2)  # issue 12
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
         for row in (0, 1):
