@@ -157,26 +157,28 @@ class OperationsPanel(QWidget):
         self.result.setTextFormat(Qt.TextFormat.RichText)
         restore = label(
             self.texts,
-            "恢复：在新机器上运行 examkiosk backup restore 备份文件 --data-dir 新目录，"
-            "需要恢复口令和考点管理员登录（docs/operations.md 恢复演练）。",
-            "To restore: on the new machine run `examkiosk backup restore FILE --data-dir NEW`"
-            " with the recovery passphrase and a venue administrator's sign-in "
-            "(docs/operations.md, restore drill).",
+            "恢复：examkiosk backup restore 备份文件 --data-dir 新目录（恢复口令 + 考点管理员登录；"
+            "见 docs/operations.md 恢复演练）",
+            "Restore: `examkiosk backup restore FILE --data-dir NEW` (recovery passphrase + "
+            "a venue administrator's sign-in; docs/operations.md, restore drill)",
             role="muted",
         )
+        restore.setToolTip(restore.text())
+        # One compact row (the admin screen must fit 1366x768): the three actions, then what
+        # is known of the backups and the last result beside them.
+        facts = QVBoxLayout()
+        facts.setSpacing(2)
+        for widget in (self.result, self.backup_info, restore):
+            facts.addWidget(widget)
         row = QHBoxLayout()
         for b in (self.inspect_button, self.backup_button, self.stats_button):
             row.addWidget(b)
-        row.addStretch(1)
+        row.addLayout(facts, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(label(self.texts, "巡检、备份与统计", "Inspection, backups, statistics",
-                               role="heading"))  # fmt: skip
+        layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.progress)
-        layout.addWidget(self.result)
-        layout.addWidget(self.backup_info)
-        layout.addWidget(restore)
         self.auto: AutoBackup | None = None
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.run_auto_backup)
