@@ -112,6 +112,11 @@ def demo(data_dir: Path | None, setup_only: bool, faces_dir: Path | None, mode: 
             )
         venue.station.close()
         click.echo(f"  演示中心 demo central: examkiosk-central --home {DataDir(target).central}")
+    from examkiosk.app.demo_venue import DEMO_STAFF, demo_accounts
+
+    click.echo("  演示账号 demo accounts (工号 staff number / 密码 password / 角色 role):")
+    for number, password in demo_accounts(target).items():
+        click.echo(f"    {number:<11} {password:<20} {DEMO_STAFF[number][1]}")
     if setup_only:
         return
     from examkiosk.app.launch import launch_window

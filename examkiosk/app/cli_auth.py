@@ -21,14 +21,13 @@ from typing import Any
 
 import click
 
+from examkiosk.app.unlock import ENV_STAFF, ENV_STAFF_PASSWORD
 from examkiosk.core.accounts import Accounts
 from examkiosk.core.authz import ACTIONS, RECOVERY, Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.package_import import current_exam
 from examkiosk.core.station import Station
 
-ENV_STAFF = "EXAMKIOSK_STAFF"
-ENV_STAFF_PASSWORD = "EXAMKIOSK_STAFF_PASSWORD"
 # Acts that provision a station: allowed to the recovery passphrase while no account exists.
 PROVISIONING = frozenset({"package.import"})
 

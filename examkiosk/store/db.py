@@ -28,13 +28,17 @@ def _key_pragma(key: bytes) -> str:
 
 
 class Store:
-    def __init__(self, conn: Any, path: Path, key: bytes | None = None) -> None:
+    def __init__(self, conn: Any, path: Path, key: bytes = b"") -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
-        # Kept only so a backup can read on a second connection (see `copy_to`); the same
-        # key is in SQLCipher's memory for the main connection anyway.
+        # Kept so a staff member's first sign-in can wrap it into their own key slot; it is
+        # in this process's memory anyway (SQLCipher holds it), never written or logged.
         self._key = key
+
+    @property
+    def key(self) -> bytes:
+        return self._key
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, create: bool = False) -> Store:
@@ -124,20 +128,20 @@ class Store:
 
         Taken on a second connection, so the station keeps writing meanwhile (WAL readers
         never block the writer); see examkiosk.store.copy for why in one step."""
-        if self._key is None:
+        if not self._key:
             raise RuntimeError("this store was opened without a key to copy with")
         copy.copy_store(self.path, self._key, target)
 
     def check_file(self, path: Path | None = None) -> copy.StoreCheck:
         """Integrity, cipher and schema facts of the store file (or of a copy of it at
         `path`, encrypted with the same key), read on a second connection."""
-        if self._key is None:
+        if not self._key:
             raise RuntimeError("this store was opened without a key to check with")
         return copy.check_store(path or self.path, self._key)
 
     def check_chain(self, station_id: str, path: Path | None = None) -> copy.ChainCheck:
         """The event chain of the store (or of a copy at `path`) verified end to end."""
-        if self._key is None:
+        if not self._key:
             raise RuntimeError("this store was opened without a key to check with")
         return copy.check_chain(path or self.path, self._key, station_id)
 

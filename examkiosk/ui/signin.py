@@ -48,22 +48,30 @@ class StaffSession(QObject):
         self.changed.emit(person)
 
 
+Check = Callable[[str, str, "str | None"], Any]
+
+
 class SignInDialog(QDialog):
-    """Asks for a staff number and password; accepts with `.person` once the account signs
-    in and its role may do `action`. Enter signs in, Esc cancels."""
+    """Asks for a staff number and password and runs `check(number, password, new_password)`
+    off the GUI thread; accepts with its result in `.value` (and `.person`, when the result
+    is or holds a Person). A PasswordChangeRequired shows the new-password fields. Enter
+    signs in, Esc cancels; `alternative` adds a second way in (e.g. the recovery passphrase).
+    """
 
     def __init__(
         self,
-        accounts: Accounts,
+        check: Check,
         ops: Operations,
-        action: str,
         what: tuple[str, str],
         parent: QWidget | None = None,
+        *,
+        intro: tuple[str, str] | None = None,
+        alternative: tuple[tuple[str, str], Callable[[], None]] | None = None,
     ) -> None:
         super().__init__(parent)
-        self.accounts = accounts
+        self.check = check
         self.ops = ops
-        self.action = action
+        self.value: Any = None
         self.person: Person | None = None
         self.texts = Texts()
         self.texts.bind(self.setWindowTitle, "工作人员登录", "Staff sign-in")
@@ -107,13 +115,21 @@ class SignInDialog(QDialog):
         self.ok.clicked.connect(self.submit)
         cancel.clicked.connect(self.reject)
         actions = QHBoxLayout()
+        if alternative is not None:
+            (alt_zh, alt_en), chosen = alternative
+            other = button(self.texts, alt_zh, alt_en, name="signin_alternative")
+            other.setAutoDefault(False)
+            other.clicked.connect(chosen)
+            actions.addWidget(other)
         actions.addStretch(1)
         actions.addWidget(cancel)
         actions.addWidget(self.ok)
         layout = QVBoxLayout(self)
-        layout.addWidget(
-            label(self.texts, f"“{zh}”需要工作人员登录。", f"{en}: a member of staff signs in.")
+        intro_zh, intro_en = intro or (
+            f"“{zh}”需要工作人员登录。",
+            f"{en}: a member of staff signs in.",
         )
+        layout.addWidget(label(self.texts, intro_zh, intro_en))
         layout.addLayout(self.form)
         layout.addWidget(self.error)
         layout.addLayout(actions)
@@ -128,7 +144,7 @@ class SignInDialog(QDialog):
             return
         number, secret = self.number.text().strip(), self.password.text()
         new: str | None = None
-        if self.new_password.isVisible():
+        if not self.new_password.isHidden():
             if self.new_password.text() != self.repeat.text():
                 self.error.setText(
                     "两次输入的新密码不一致。"
@@ -139,19 +155,15 @@ class SignInDialog(QDialog):
             new = self.new_password.text()
         self.ok.setEnabled(False)
         self.error.clear()
-        action = self.action
+        check = self.check
 
-        def check(_job: Any) -> Person:
-            person = self.accounts.sign_in(number, secret, new_password=new, purpose=action)
-            if not allowed(person, action):
-                station = self.accounts.station
-                with station.store.transaction() as conn:
-                    audit(station, conn, person, "refused", {"action": action})
-            return require(person, action)
-
-        def done(person: Person) -> None:
+        def done(value: Any) -> None:
             self.ok.setEnabled(True)
-            self.person = person
+            self.value = value
+            if isinstance(value, Person):
+                self.person = value
+            elif isinstance(value, tuple):
+                self.person = next((v for v in value if isinstance(v, Person)), None)
             self.accept()
 
         def failed(exc: BaseException) -> None:
@@ -164,7 +176,22 @@ class SignInDialog(QDialog):
                 self.password.setFocus()
             self.error.setText(error_text(exc))
 
-        self.ops.run(check, done, failed)
+        self.ops.run(lambda _job: check(number, secret, new), done, failed)
+
+
+def sign_in_for(accounts: Accounts, action: str) -> Check:
+    """The check a guard's dialog runs: sign in, then the role must allow `action`
+    (a refusal is audited with the person's name)."""
+
+    def check(number: str, secret: str, new: str | None) -> Person:
+        person = accounts.sign_in(number, secret, new_password=new, purpose=action)
+        if not allowed(person, action):
+            station = accounts.station
+            with station.store.transaction() as conn:
+                audit(station, conn, person, "refused", {"action": action})
+        return require(person, action)
+
+    return check
 
 
 class StaffGuard:
@@ -203,7 +230,7 @@ class StaffGuard:
         if current is not None and not self.ask_always and allowed(current, action):
             granted(current)
             return
-        self.dialog = SignInDialog(self.accounts, self.ops, action, what, parent)
+        self.dialog = SignInDialog(sign_in_for(self.accounts, action), self.ops, what, parent)
 
         def accepted() -> None:
             dialog = self.dialog

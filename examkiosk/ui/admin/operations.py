@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from examkiosk.core.authz import Person
+from examkiosk.core.authz import Person, action_name
 from examkiosk.core.backup import BackupResult, create_backup, last_backup
 from examkiosk.core.backup_schedule import AutoBackup, load_schedule
 from examkiosk.core.inspection import FAILURE, OK, WARNING, InspectionReport
@@ -41,11 +41,13 @@ from sync.exam_stats import ExamStats
 
 COLOURS = {OK: theme.ADMIT, WARNING: theme.REVIEW, FAILURE: theme.REFUSE}
 AUTO_BACKUP_POLL_MS = 60_000
-Authorize = Callable[[str, Callable[[Person | None], None]], None]
+# The admin screen's `guarded(action, (zh, en), then)`: asks the window's guard for a
+# signed-in person allowed to do `action`, then calls `then(person)`.
+Guarded = Callable[[str, tuple[str, str], Callable[[Any], None]], None]
 
 
-def _no_sign_in(_action: str, granted: Callable[[Person | None], None]) -> None:
-    granted(None)
+def _no_guard(_action: str, _what: tuple[str, str], then: Callable[[Any], None]) -> None:
+    then(None)
 
 
 def report_html(report: InspectionReport) -> str:
@@ -123,16 +125,15 @@ class OperationsPanel(QWidget):
         ops: Operations,
         parent: QWidget | None = None,
         *,
-        authorize: Authorize | None = None,
+        guarded: Guarded | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("operations")
         self.station = station
         self.ops = ops
         self.data_dir = station.store.path.parent
-        # Until the window's staff guard is wired here, the admin screen's own entry
-        # (mode.admin) is the only gate; actions are recorded without a name.
-        self.authorize: Authorize = authorize or _no_sign_in
+        # Without a guard (tests of this panel alone) actions are recorded without a name.
+        self.guarded: Guarded = guarded or _no_guard
         self.texts = Texts()
         self.report: InspectionReport | None = None
         self.stats: ExamStats | None = None
@@ -269,6 +270,10 @@ class OperationsPanel(QWidget):
         self.refresh()
 
     # -- plumbing -----------------------------------------------------------------------
+    def authorize(self, action: str, then: Callable[[Person | None], None]) -> None:
+        what = (action_name(action, "zh"), action_name(action, "en"))
+        self.guarded(action, what, then)
+
     def _choose_backup_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(
             self,
