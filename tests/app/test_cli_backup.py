@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 
 from examkiosk.app.demo_venue import DemoVenue, build_demo_venue, demo_accounts
+from examkiosk.core.accounts import Accounts
+from examkiosk.core.exam import ExamEngine
 from examkiosk.core.provision import open_station
 from examkiosk.core.station import Station
 from tests.conftest import REPO
@@ -129,9 +131,24 @@ def test_backup_while_answers_arrive_restores_elsewhere_and_the_centre_accepts_t
         original.close()
         restored.close()
 
-    # The exam goes on at the restored station; the centre takes its whole chain.
-    run(p, "exam", "simulate", "--data-dir", str(restored_dir), "--candidate", TICKET,
-        "--answers", "3", "--submit")  # fmt: skip
+    # The exam goes on at the restored station (an invigilator approves taking the attempt
+    # over: its last session was alive moments ago); the centre takes the whole chain.
+    restored = open_station(restored_dir, p)
+    try:
+        invigilator = Accounts(restored).sign_in(
+            "demo-inv1", demo_accounts(venue.data_dir)["demo-inv1"]
+        )
+        engine = ExamEngine(restored)
+        id_number = restored.store.query(
+            "SELECT id_number FROM candidates WHERE ticket = ?", (TICKET,)
+        )[0][0]
+        attempt = engine.login(TICKET, id_number, takeover_by=invigilator)
+        item = engine.seat_state(attempt.attempt_id).paper.items()[0]
+        engine.move_to(attempt.attempt_id, item.item_id)
+        engine.save_answer(attempt.attempt_id, item.item_id, [item.options[0].key])
+        engine.submit(attempt.attempt_id)
+    finally:
+        restored.close()
     exported = json.loads(
         run(p, "bundle", "export", "--data-dir", str(restored_dir), "--all", "--out",
             str(tmp_path), "--json").stdout
