@@ -245,7 +245,9 @@ def restore_backup(
     try:
         opened = fmt.read_backup(path, staging)
         key, events = _check_extracted(staging, opened.manifest, passphrase)
-        store_keys.write_slots(staging / fmt.KEYSLOTS, key, passphrase, opened.station_id)
+        store_keys.rewrite_slots_for_this_machine(
+            staging / fmt.KEYSLOTS, key, passphrase, opened.station_id
+        )
         settings = staging / "settings"
         if settings.is_dir():
             for item in settings.iterdir():

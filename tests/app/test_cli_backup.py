@@ -19,6 +19,7 @@ from examkiosk.core.accounts import Accounts
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.provision import open_station
 from examkiosk.core.station import Station
+from examkiosk.store.keys import has_staff_slots
 from tests.conftest import REPO
 
 TICKET = "202611220001"
@@ -113,6 +114,9 @@ def test_backup_while_answers_arrive_restores_elsewhere_and_the_centre_accepts_t
     assert out["last_seq_now"] > made["last_seq"]  # the sign-in and backup.restored follow
     assert sorted(x.name for x in restored_dir.iterdir())[:2] == ["keyslots.json", "station.db"]
     assert not (restored_dir / "demo-passphrase").exists()  # the passphrase is never backed up
+    # Staff who opened the station with their own password still can after the restore.
+    assert has_staff_slots(venue.data_dir / "keyslots.json")
+    assert has_staff_slots(restored_dir / "keyslots.json")
 
     original = open_station(venue.data_dir, p)
     restored = open_station(restored_dir, p)
