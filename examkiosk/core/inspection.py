@@ -328,23 +328,51 @@ def check_security(station: Station, data_dir: Path) -> list[Finding]:
         out.append(finding("security.demo", ("演示考点", "Demo venue"), WARNING,
                            "the recovery passphrase is stored beside the data (demo venue)",
                            ("演示考点不得用于正式考试。", "A demo venue must never run a real exam.")))  # fmt: skip
-    out.append(check_accounts(station))
+    out.append(check_accounts(station, datetime.now().astimezone()))
     return out
 
 
-def check_accounts(station: Station) -> Finding:
-    """Accounts, password ages and lock-outs come from the accounts module (issue 9) when
-    this version has it."""
-    import importlib.util
+def check_accounts(station: Station, now: datetime) -> Finding:
+    """Staff accounts (issue 9): how many, locked out now, passwords past the policy's age,
+    never set (enrolment code only), and whether a venue administrator exists."""
+    from examkiosk.core.accounts import Accounts
+    from sync.credentials import FailureCount, locked_until
 
     title = ("账号", "Accounts")
-    if importlib.util.find_spec("examkiosk.core.accounts") is None:
-        return finding("security.accounts", title, OK,
-                       "individual accounts not in this version; privileged actions need the "
-                       "recovery passphrase")  # fmt: skip
-    return finding(
-        "security.accounts", title, OK, "accounts module present (summary not wired yet)"
-    )
+    accounts = Accounts(station)
+    rows = [r for r in accounts.list() if not r.disabled]
+    if not rows:
+        return finding("security.accounts", title, WARNING, "no staff accounts on this station",
+                       ("导入含工作人员名单的考试包，或用 examkiosk accounts add 添加账号。",
+                        "Import the exam package with the staff list, or add accounts with "
+                        "`examkiosk accounts add`."))  # fmt: skip
+    policy = accounts.policy()
+    locked = [r.staff_number for r in rows
+              if (until := locked_until(FailureCount(r.failures, _when(r.last_failure_at)),
+                                        policy)) is not None and now < until]  # fmt: skip
+    expired = [r.staff_number for r in rows
+               if r.verifier and policy.expired(_when(r.password_changed_at), now)]  # fmt: skip
+    unset = [r.staff_number for r in rows if not r.verifier]
+    admins = sum(r.role == "venue_admin" for r in rows)
+    detail = (f"{len(rows)} active ({admins} venue administrators); locked out: "
+              f"{', '.join(locked) or 'none'}; passwords older than {policy.max_age_days} days: "
+              f"{', '.join(expired) or 'none'}; not yet enrolled: {len(unset)}")  # fmt: skip
+    if locked or expired or not admins:
+        return finding("security.accounts", title, WARNING, detail,
+                       ("解锁账号（examkiosk accounts unlock）并请相关人员修改过期密码。",
+                        "Unlock the accounts (`examkiosk accounts unlock`) and have those "
+                        "people change their expired passwords."))  # fmt: skip
+    return finding("security.accounts", title, OK, detail)
+
+
+def _when(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.astimezone()
 
 
 # -- the whole inspection ----------------------------------------------------------------

@@ -175,3 +175,19 @@ def test_events_waiting_for_the_centre_for_hours_are_a_warning(healthy: DemoVenu
     sync = next(f for f in report.findings if f.key == "sync")
     assert sync.status == "warning" and "bundle export" in sync.action_en
     assert report.verdict == "warning" and report.exit_status == 0
+
+
+def test_a_locked_out_account_is_a_warning(healthy: DemoVenue) -> None:
+    from examkiosk.core.accounts import Accounts
+    from examkiosk.core.errors import KioskError
+
+    station = open_station(healthy.data_dir, healthy.passphrase)
+    try:
+        for _ in range(5):
+            with pytest.raises(KioskError):
+                Accounts(station).sign_in("demo-inv1", "not the password")
+    finally:
+        station.close()
+    report = run_inspection(healthy.data_dir, devices=False)
+    accounts = next(f for f in report.findings if f.key == "security.accounts")
+    assert accounts.status == "warning" and "locked out: demo-inv1" in accounts.detail
