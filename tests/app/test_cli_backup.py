@@ -209,6 +209,8 @@ def test_a_damaged_backup_is_refused_and_nothing_is_restored(
 
     bad = run(p, "backup", "verify", str(path), "--json", ok=False)
     assert bad.returncode == 1 and "damaged" in json.loads(bad.stdout)["error"]
+    shallow = run("", "backup", "verify", str(path), ok=False)  # no passphrase: hashes only
+    assert shallow.returncode == 2 and "damaged" in shallow.stderr
     refused = run(p, "backup", "restore", str(path), "--data-dir", str(tmp_path / "r"), ok=False)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert "cannot be used" in refused.stderr

@@ -74,3 +74,27 @@ def test_settings_travel_with_the_backup(
         assert restored.station_id == station.station_id
     finally:
         restored.close()
+
+
+def test_a_hostile_or_foreign_file_is_refused_before_anything_is_written(
+    station: Station, tmp_path: Path
+) -> None:
+    import io
+    import tarfile
+
+    from examkiosk.core.backup_format import BadBackup
+
+    made = create_backup(station, tmp_path / "seat", tmp_path)
+    hostile = tmp_path / "hostile.ekbak"
+    with tarfile.open(made.path) as good, tarfile.open(hostile, "w") as out:
+        for member in good:
+            handle = good.extractfile(member)
+            assert handle is not None
+            out.addfile(member, handle)
+        evil = tarfile.TarInfo("../../escaped")
+        evil.size = 4
+        out.addfile(evil, io.BytesIO(b"evil"))
+    for path in (hostile, tmp_path / "seat" / "keyslots.json"):
+        with pytest.raises(BadBackup):
+            restore_backup(path, tmp_path / "target", PASSPHRASE)
+        assert not (tmp_path / "target").exists() and not (tmp_path.parent / "escaped").exists()
