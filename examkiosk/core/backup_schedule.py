@@ -15,11 +15,12 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import Path
 
 from examkiosk.core import backup_format as fmt
 from examkiosk.core.authz import Person
-from examkiosk.core.backup import BackupResult, by_fields, create_backup
+from examkiosk.core.backup import BackupResult, by_fields, create_backup, last_backup
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 
@@ -96,9 +97,17 @@ class AutoBackup:
         self.last_error: KioskError | None = None
 
     def run_if_due(self, now: float) -> BackupResult | None:
+        """A backup if the last one (of any kind, as the store remembers it) is older than
+        the interval. Reading the store, not this object, makes two timers (the window's
+        and the admin screen's, or a restarted window) agree; `now` only paces retries."""
         if self._next is not None and now < self._next:
             return None
-        self._next = now + self.schedule.every_minutes * 60
+        interval = self.schedule.every_minutes * 60
+        age = self._last_age()
+        if age is not None and age < interval:
+            self._next = now + (interval - age)
+            return None
+        self._next = now + interval
         folder = Path(self.schedule.folder)
         try:
             if not folder.is_dir():
@@ -117,6 +126,16 @@ class AutoBackup:
             return None
         self.last_error = None
         return result
+
+    def _last_age(self) -> float | None:
+        last = last_backup(self.station)
+        try:
+            made = datetime.fromisoformat(str(last["created_at"])) if last else None
+        except ValueError:
+            return None
+        if made is None:
+            return None
+        return (self.station.clock.wall() - made).total_seconds()
 
 
 class AutoBackupThread:

@@ -30,11 +30,15 @@ def test_automatic_backups_come_when_due_and_keep_the_newest(
     assert schedule == BackupSchedule(str(usb), 10, 2)
     auto = AutoBackup(station, tmp_path / "seat", schedule)
     made = []
+    previous = 0
     for minute in (0, 3, 10, 12, 20, 30):
-        clock.advance(60 * (minute - (made[-1][0] if made else 0)) if made else 0)
+        clock.advance(60 * (minute - previous))
+        previous = minute
         result = auto.run_if_due(minute * 60.0)
         if result is not None:
             made.append((minute, result.path))
+    # A second timer (another window, a restart) agrees: the last backup is 0 minutes old.
+    assert AutoBackup(station, tmp_path / "seat", schedule).run_if_due(0.0) is None
     assert [m for m, _ in made] == [0, 10, 20, 30]
     kept = sorted(p.name for p in usb.iterdir())
     assert kept == sorted(p.name for _, p in made[-2:])  # rotation keeps the newest two

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
@@ -89,6 +89,36 @@ def stats_html(stats: ExamStats) -> str:
         parts.append(f"<h3>{html.escape(title)}</h3><table border='1' cellpadding='3'>"
                      f"<tr>{head}</tr>{body}</table>")  # fmt: skip
     return "".join(parts)
+
+
+class AutoBackupTimer(QObject):
+    """The station's automatic backups while the window is open: every minute, a backup when
+    the schedule (`examkiosk backup schedule`) says one is due, on the database thread.
+    `done` is emitted with each backup made."""
+
+    done = Signal(object)  # BackupResult
+
+    def __init__(self, station: Station, ops: Operations, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.station = station
+        self.ops = ops
+        self.data_dir = station.store.path.parent
+        self.auto: AutoBackup | None = None
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.tick)
+        self.timer.start(AUTO_BACKUP_POLL_MS)
+
+    def tick(self) -> None:
+        def work(job: Job) -> BackupResult | None:
+            schedule = load_schedule(self.station)
+            if schedule is None:
+                self.auto = None
+                return None
+            if self.auto is None or self.auto.schedule != schedule:
+                self.auto = AutoBackup(self.station, self.data_dir, schedule)
+            return self.auto.run_if_due(time.monotonic())
+
+        self.ops.run(work, lambda result: self.done.emit(result) if result else None)
 
 
 class PageDialog(QDialog):
@@ -180,10 +210,10 @@ class OperationsPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(row)
         layout.addWidget(self.progress)
-        self.auto: AutoBackup | None = None
-        self.timer = QTimer(self)
-        self.timer.timeout.connect(self.run_auto_backup)
-        self.timer.start(AUTO_BACKUP_POLL_MS)
+        # The window may run its own AutoBackupTimer for every mode; this one covers the
+        # admin screen on its own (a second timer finds nothing due: the schedule is shared).
+        self.auto_backup = AutoBackupTimer(station, ops, self)
+        self.auto_backup.done.connect(lambda _result: self.refresh())
         self.refresh()
 
     # -- actions ------------------------------------------------------------------------
@@ -251,18 +281,8 @@ class OperationsPanel(QWidget):
         self.authorize("stats.export", work)
 
     def run_auto_backup(self) -> None:
-        """Called by the timer: a backup when the schedule says one is due."""
-
-        def work(job: Job) -> BackupResult | None:
-            schedule = load_schedule(self.station)
-            if schedule is None:
-                self.auto = None
-                return None
-            if self.auto is None or self.auto.schedule != schedule:
-                self.auto = AutoBackup(self.station, self.data_dir, schedule)
-            return self.auto.run_if_due(time.monotonic())
-
-        self.ops.run(work, lambda result: self.refresh() if result else None)
+        """What the timer does each minute (tests call it directly)."""
+        self.auto_backup.tick()
 
     def retranslate(self) -> None:
         self.texts.apply()
