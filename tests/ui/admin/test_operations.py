@@ -13,9 +13,10 @@ from pytestqt.qtbot import QtBot
 from examkiosk.core.backup import verify_backup
 from examkiosk.core.backup_schedule import BackupSchedule, save_schedule
 from examkiosk.core.station import Station
-from examkiosk.ui.admin.operations import OperationsPanel
+from examkiosk.ui.admin.operations import AutoBackupTimer, OperationsPanel
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.ops import Operations
+from examkiosk.ui.window import KioskWindow
 
 
 @pytest.fixture
@@ -83,3 +84,36 @@ def test_automatic_backup_when_due(
     panel.run_auto_backup()  # not due again for five minutes
     qtbot.wait(500)
     assert len(list(tmp_path.glob("*.ekbak"))) == 1
+
+
+@pytest.fixture
+def window(
+    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path
+) -> Iterator[KioskWindow]:
+    """The kiosk window as `examkiosk run` builds it (door mode), as in tests/ui/test_window."""
+    from examkiosk.core.accounts import Accounts
+    from examkiosk.store.layout import DataDir
+    from examkiosk.ui.app import SharedFace, build_window, demo_devices
+    from examkiosk.ui.passphrase import PassphraseGuard
+    from examkiosk.ui.signin import StaffGuard, StaffSession
+
+    devices = demo_devices(venue_dir)
+    accounts = Accounts(station)
+    session = StaffSession(accounts.any_accounts)
+    guard = StaffGuard(accounts, ops, session, PassphraseGuard(DataDir(venue_dir).keyslots, ops))
+    built = build_window(station, ops, devices, guard, None, SharedFace(), session=session)
+    qtbot.addWidget(built)
+    built.show()
+    yield built
+    built.shutdown()
+    devices.feed.close()
+
+
+def test_the_window_backs_up_in_every_mode(
+    qtbot: QtBot, window: KioskWindow, station: Station, tmp_path: Path
+) -> None:
+    save_schedule(station, BackupSchedule(str(tmp_path), every_minutes=5, keep=2))
+    timer = window.findChild(AutoBackupTimer)
+    assert timer is not None and timer.timer.isActive()  # the door is showing, not admin
+    timer.tick()
+    qtbot.waitUntil(lambda: len(list(tmp_path.glob("*.ekbak"))) == 1, timeout=30_000)
