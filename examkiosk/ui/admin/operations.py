@@ -118,7 +118,10 @@ class AutoBackupTimer(QObject):
                 self.auto = AutoBackup(self.station, self.data_dir, schedule)
             return self.auto.run_if_due(time.monotonic())
 
-        self.ops.run(work, lambda result: self.done.emit(result) if result else None)
+        try:
+            self.ops.run(work, lambda result: self.done.emit(result) if result else None)
+        except RuntimeError:  # the window is closing and its workers are gone: stop asking
+            self.timer.stop()
 
 
 class PageDialog(QDialog):

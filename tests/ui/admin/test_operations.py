@@ -117,3 +117,13 @@ def test_the_window_backs_up_in_every_mode(
     assert timer is not None and timer.timer.isActive()  # the door is showing, not admin
     timer.tick()
     qtbot.waitUntil(lambda: len(list(tmp_path.glob("*.ekbak"))) == 1, timeout=30_000)
+
+
+def test_a_tick_after_the_window_closed_stops_quietly(
+    qtbot: QtBot, station: Station, themed_app: object
+) -> None:
+    ops = Operations()
+    timer = AutoBackupTimer(station, ops)
+    ops.shutdown()
+    timer.tick()  # no exception reaches the Qt event loop
+    assert not timer.timer.isActive()
