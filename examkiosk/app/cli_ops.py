@@ -232,6 +232,8 @@ def backup_run_scheduled(data_dir: Path | None, passphrase_file: Path | None, on
                 if once:
                     sys.exit(1)
             if once:
+                if result is None and auto.last_error is None:
+                    click.echo("未到时间 not due yet: the last backup is recent enough")
                 return
             time.sleep(5)
     finally:
