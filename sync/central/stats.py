@@ -40,8 +40,9 @@ def central_stats(
 
 
 def read_answer_key(path: Path) -> dict[str, list[str]]:
-    """The answer key, as JSON: {"ITEM_ID": ["A"], ...}, or an exam package's content
-    ({"items": [{"item_id": ..., "key": [...]}, ...]}). Raises FormatError."""
+    """The answer key, as JSON: {"ITEM_ID": ["A"], ...}, or the exam package's content the
+    centre built the package from ({"sections": [{"items": [{"item_id", "answer"}]}]}).
+    Raises FormatError."""
     try:
         if path.stat().st_size > MAX_KEY_BYTES:
             raise FormatError(detail=f"{path}: larger than {MAX_KEY_BYTES} bytes")
@@ -51,9 +52,8 @@ def read_answer_key(path: Path) -> dict[str, list[str]]:
             "答案文件无法读取或不是 JSON。", "The answer key file cannot be read or is not JSON.",
             detail=str(exc),
         ) from exc  # fmt: skip
-    items = document.get("items") if isinstance(document, dict) else None
-    if isinstance(items, list):
-        document = {str(i.get("item_id")): i.get("key") for i in items if isinstance(i, dict)}
+    if isinstance(document, dict) and ("sections" in document or "items" in document):
+        document = _key_from_content(document)
     if not isinstance(document, dict) or not all(
         isinstance(v, list) and all(isinstance(x, str) for x in v) for v in document.values()
     ):
@@ -62,3 +62,17 @@ def read_answer_key(path: Path) -> dict[str, list[str]]:
             'The answer key has the wrong shape: expected {"ITEM_ID": ["A"]}.',
         )  # fmt: skip
     return {str(k): list(v) for k, v in document.items()}
+
+
+def _key_from_content(content: dict[str, object]) -> object:
+    items: list[object] = []
+    sections = content.get("sections")
+    if isinstance(sections, list):
+        for section in sections:
+            if isinstance(section, dict) and isinstance(section.get("items"), list):
+                items.extend(section["items"])
+    if isinstance(content.get("items"), list):
+        items.extend(content["items"])  # type: ignore[arg-type]
+    return {
+        str(i.get("item_id")): i.get("answer", i.get("key")) for i in items if isinstance(i, dict)
+    }

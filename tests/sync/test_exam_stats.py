@@ -142,3 +142,20 @@ def test_xlsx_has_a_formatted_sheet_per_table_and_the_pdf_has_charts(tmp_path: P
     assert book["items"]["C3"].number_format == "0.0%"
     pdf = write_pdf(stats, tmp_path / "s.pdf", heading="统计报告").read_bytes()
     assert pdf.startswith(b"%PDF-") and b"NotoSansCJK" in pdf and pdf.count(b"/Type /Page\n") >= 1
+
+
+def test_the_centre_reads_the_answer_key_from_the_package_content(tmp_path: Path) -> None:
+    import json
+
+    from sync.central.stats import read_answer_key
+    from sync.errors import FormatError
+
+    content = {"sections": [{"section_id": "S1", "items": [
+        {"item_id": "Q1", "answer": ["A"], "options": []},
+        {"item_id": "Q3", "answer": ["C", "A"], "options": []},
+    ]}]}  # fmt: skip
+    (tmp_path / "content.json").write_text(json.dumps(content))
+    assert read_answer_key(tmp_path / "content.json") == {"Q1": ["A"], "Q3": ["C", "A"]}
+    (tmp_path / "bad.json").write_text('{"Q1": "A"}')
+    with pytest.raises(FormatError):
+        read_answer_key(tmp_path / "bad.json")
