@@ -261,15 +261,21 @@ def inspect_cmd(
     `inspection.done` event. Exit status 0 (ok or warnings) or 1 (a failure)."""
     from examkiosk.app.cli_options import lang
     from examkiosk.app.inspect_run import run_inspection
+    from examkiosk.core.accounts import Accounts
+    from examkiosk.core.authz import RECOVERY, Person
     from examkiosk.core.inspection_render import report_pdf, report_text
+    from examkiosk.core.station import Station
 
     root = data_dir_or_default(data_dir)
-    report = run_inspection(
-        root,
-        passphrase_file,
-        devices=not no_devices,
-        authorize=lambda s: signed_in(s, "inspect.run", staff, staff_password_file, data_dir=root),
-    )
+
+    def who(station: Station) -> Person:
+        # Before its first package a station has no staff accounts; whoever opened it with
+        # the recovery passphrase may still inspect it (provisioning checks).
+        if not staff and not Accounts(station).any_accounts():
+            return RECOVERY
+        return signed_in(station, "inspect.run", staff, staff_password_file, data_dir=root)
+
+    report = run_inspection(root, passphrase_file, devices=not no_devices, authorize=who)
     if pdf is not None:
         report_pdf(report, pdf, lang())
     if as_json:

@@ -191,3 +191,28 @@ def test_a_locked_out_account_is_a_warning(healthy: DemoVenue) -> None:
     report = run_inspection(healthy.data_dir, devices=False)
     accounts = next(f for f in report.findings if f.key == "security.accounts")
     assert accounts.status == "warning" and "locked out: demo-inv1" in accounts.detail
+
+
+def test_a_station_without_accounts_yet_is_inspected_with_the_passphrase(tmp_path: Path) -> None:
+    from examkiosk.core.provision import provision_station
+    from sync.crypto import KeyPair
+
+    passphrase = "a-long-recovery-passphrase-2026"
+    provision_station(
+        tmp_path / "new", station_id="ST-NEW-01", venue_id="V-1", mode="seat",
+        central=KeyPair.generate().public(), passphrase=passphrase,
+    ).close()  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "examkiosk.app", "--lang", "en", "inspect", "--data-dir",
+         str(tmp_path / "new"), "--no-devices", "--json"],
+        cwd=REPO, capture_output=True, text=True, timeout=180,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "EXAMKIOSK_PASSPHRASE": passphrase},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    assert {f["key"]: f["status"] for f in report["findings"]}["security.accounts"] == "warning"
+    station = open_station(tmp_path / "new", passphrase)
+    try:
+        assert station.events()[-1].payload["by"] == "recovery-passphrase"
+    finally:
+        station.close()
