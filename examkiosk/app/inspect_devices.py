@@ -14,6 +14,7 @@ from pathlib import Path
 
 from examkiosk.app.devices import DeviceConfig, load_devices
 from examkiosk.core.inspection import FAILURE, OK, WARNING, Finding, finding
+from examkiosk.core.station import Station
 
 CAMERA_FRAMES = 15
 SELFTEST_PICTURE = "selftest-face.jpg"
@@ -142,14 +143,18 @@ def check_face_engine(mode: str) -> Finding:
                    f"{verdict.distance:.3f}, {elapsed:.0f} ms", ("", "") if ok else fix)  # fmt: skip
 
 
-def device_findings(data_dir: Path, mode: str) -> list[Finding]:
-    try:
-        config = load_devices(data_dir)
-    except Exception as exc:  # a damaged devices.json is a finding, not a crash
-        return [finding("devices.config", ("设备配置", "Device configuration"), FAILURE,
-                        getattr(exc, "en", str(exc)),
-                        ("用 examkiosk devices set 重新设置设备。",
-                         "Set the devices again with `examkiosk devices set`."))]  # fmt: skip
+def device_findings(station: Station | None, mode: str) -> list[Finding]:
+    """The device lines, for the configuration kept in the station's store (the defaults
+    when the store cannot be opened: any PC/SC reader, camera 0)."""
+    config = DeviceConfig()
+    if station is not None:
+        try:
+            config = load_devices(station)
+        except Exception as exc:  # a bad or refused configuration is a finding, not a crash
+            return [finding("devices.config", ("设备配置", "Device configuration"), FAILURE,
+                            getattr(exc, "en", str(exc)),
+                            ("用 examkiosk devices set 重新设置设备。",
+                             "Set the devices again with `examkiosk devices set`."))]  # fmt: skip
     out = check_readers(config)
     if mode != "admin":
         out.append(check_camera(config, mode))

@@ -46,7 +46,7 @@ def run_inspection(
         if station is not None and authorize is not None:
             person = authorize(station)
         mode = station.identity.mode if station is not None else "door"
-        found = device_findings(data_dir, mode) if devices else []
+        found = device_findings(station, mode) if devices else []
         report = inspect_station(station, data_dir, device_findings=found, open_problem=problem)
         if station is not None:
             report = record_inspection(station, report, person)

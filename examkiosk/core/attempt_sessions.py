@@ -8,6 +8,7 @@ caller's write transaction, so time is persisted with the change that needed it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from typing import Any
@@ -36,6 +37,23 @@ from examkiosk.core.timing import (
 MAX_CODE_TRIES = 5
 # A session that persisted its time this recently is taken to be alive on another seat.
 LIVE_SESSION_SECONDS = 20.0
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether the program that last held an attempt is still running on this machine."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it there: assume alive, ask the invigilator
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class TakeoverRequired(Refused):
@@ -94,8 +112,15 @@ class SessionKeeper:
             )
             conn.execute(
                 "INSERT INTO attempt_runtime (attempt_id, session_id, boot_id, last_mono, "
-                "last_wall_ms) VALUES (?, ?, ?, ?, ?)",
-                (attempt.attempt_id, session, self._boot, clock.monotonic(), self.wall_ms()),
+                "last_wall_ms, holder_pid) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    attempt.attempt_id,
+                    session,
+                    self._boot,
+                    clock.monotonic(),
+                    self.wall_ms(),
+                    os.getpid(),
+                ),
             )
             self._station.record(
                 conn,
@@ -191,7 +216,7 @@ class SessionKeeper:
             conn.execute(
                 "UPDATE attempt_runtime SET session_id = ?, boot_id = ?, last_mono = ?, "
                 "last_wall_ms = ?, pause_used_ms = pause_used_ms + ?, "
-                "outage_ms = outage_ms + ?, resumes_used = resumes_used + ? "
+                "outage_ms = outage_ms + ?, resumes_used = resumes_used + ?, holder_pid = ? "
                 "WHERE attempt_id = ?",
                 (
                     session,
@@ -201,6 +226,7 @@ class SessionKeeper:
                     paused,
                     outage_ms,
                     1 if by_code else 0,
+                    os.getpid(),
                     attempt_id,
                 ),
             )
@@ -224,11 +250,14 @@ class SessionKeeper:
     def _check_takeover(self, attempt_id: str, takeover_by: Person | None) -> None:
         clock = self._station.clock
         rows = self._station.store.query(
-            "SELECT session_id, boot_id, last_mono FROM attempt_runtime WHERE attempt_id = ?",
+            "SELECT session_id, boot_id, last_mono, holder_pid FROM attempt_runtime "
+            "WHERE attempt_id = ?",
             (attempt_id,),
         )
         if not rows or not rows[0][0] or rows[0][1] != self._boot:
-            return
+            return  # never held, or held before a reboot: an ordinary resume
+        if not _process_alive(int(rows[0][3])):
+            return  # the program that held it has ended (a crash or a restart)
         if clock.monotonic() - float(rows[0][2]) >= LIVE_SESSION_SECONDS:
             return  # the other window went quiet: an ordinary resume
         if takeover_by is None:
