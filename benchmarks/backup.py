@@ -33,6 +33,8 @@ GOAL = 2.0
 def seat(data_dir: Path, passphrase: str, saves: int, pause: float) -> None:
     """The seat process: one candidate answering; prints `end_wall latency_s` per save."""
     from examkiosk.app.cli_exam import _check_in_simulated
+    from examkiosk.app.demo_venue import demo_accounts
+    from examkiosk.core.accounts import Accounts
     from examkiosk.core.exam import ExamEngine
     from examkiosk.core.provision import open_station
 
@@ -40,7 +42,8 @@ def seat(data_dir: Path, passphrase: str, saves: int, pause: float) -> None:
     ticket, id_number = station.store.query(
         "SELECT ticket, id_number FROM candidates ORDER BY seat DESC LIMIT 1"
     )[0]
-    _check_in_simulated(station, ticket)
+    admin = Accounts(station).sign_in("demo-admin", demo_accounts(data_dir)["demo-admin"])
+    _check_in_simulated(station, ticket, admin)
     engine = ExamEngine(station)
     attempt = engine.login(ticket, id_number)
     items = engine.seat_state(attempt.attempt_id).paper.items()
