@@ -19,15 +19,15 @@ from PIL import Image
 from hardware.cards import apdu, bac, tlv
 from hardware.cards.apdu import Transport
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
-from hardware.cards.errors import AccessDenied, BacKeyNeeded, MalformedCardData
+from hardware.cards.errors import AccessDenied, BacKeyNeeded, CardNotResponding, MalformedCardData
+from hardware.cards.files import ReaderCaps, read_file
 from hardware.cards.mrz import BacKey, mrz_date, parse_mrz
 from hardware.cards.sod import passive_authentication
 
 AID = bytes.fromhex("A0000002471001")
 EF_COM, EF_SOD = b"\x01\x1e", b"\x01\x1d"
 DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02"}
-MAX_FILE = 512 * 1024  # no LDS file a door reads is near this; a larger claim is malformed
-CHUNK = 0xDF  # largest plaintext that fits a short SM response
+EF_CARD_ACCESS = b"\x01\x1c"  # under the MF: PACE parameters
 
 
 def probe(transport: Transport) -> bool:
@@ -35,27 +35,28 @@ def probe(transport: Transport) -> bool:
     return transport.transmit(apdu.select_aid(AID)).ok
 
 
-def read_file(transport: Transport, fid: bytes) -> bytes | None:
-    """A whole transparent EF (a TLV object), or None if the file does not exist."""
-    sel = transport.transmit(apdu.select_ef(fid))
-    if sel.sw in (0x6A82, 0x6A88):
-        return None
-    if not sel.ok:
-        raise MalformedCardData(f"SELECT {fid.hex()} failed: {sel.sw:04X}")
-    head = transport.transmit(apdu.read_binary(0, 4))
-    if not head.ok or len(head.data) < 2:
-        raise MalformedCardData(f"READ BINARY {fid.hex()} failed: {head.sw:04X}")
-    total = tlv.expected_total_length(head.data)
-    if total > MAX_FILE:
-        raise MalformedCardData(f"file {fid.hex()} claims {total} bytes")
-    data = bytearray(head.data[:total])
-    while len(data) < total:
-        want = min(CHUNK, total - len(data))
-        part = transport.transmit(apdu.read_binary(len(data), want))
-        if not part.ok or not part.data:
-            raise MalformedCardData(f"READ BINARY {fid.hex()} @{len(data)}: {part.sw:04X}")
-        data.extend(part.data[:want])
-    return bytes(data)
+def probe_extended(transport: Transport, caps: ReaderCaps | None) -> bool:
+    """Whether this reader and this chip both carry extended-length APDUs.
+
+    The reader's half is learnt once per reader (`caps`): when PC/SC refuses an extended
+    APDU the reader is never asked again. The chip's half is one SELECT of the application
+    in extended form, before access control, so a refusal cannot end a secure session.
+    """
+    if caps is not None and caps.extended is False:
+        return False
+    try:
+        answer = transport.transmit(apdu.command(0x00, 0xA4, 0x04, 0x0C, AID, extended=True))
+    except CardNotResponding:
+        if caps is not None:
+            caps.extended = False
+        transport.transmit(apdu.select_aid(AID))
+        return False
+    if answer.ok:
+        if caps is not None:
+            caps.extended = True
+        return True
+    transport.transmit(apdu.select_aid(AID))  # the chip's half said no: stay on short APDUs
+    return False
 
 
 @dataclass(frozen=True)
@@ -139,15 +140,17 @@ def read_document(
     *,
     card_uid: str | None = None,
     csca: Sequence[x509.Certificate] = (),
+    caps: ReaderCaps | None = None,
 ) -> IdentityDocument:
     """Read an eMRTD whose application is already selected (see `probe`)."""
+    extended = probe_extended(transport, caps)
     sm = open_with_keys(transport, keys)
-    ef_com = read_file(sm, EF_COM)
-    dg1 = read_file(sm, DG_FIDS[1])
+    ef_com = read_file(sm, EF_COM, extended=extended)
+    dg1 = read_file(sm, DG_FIDS[1], extended=extended)
     if dg1 is None:
         raise MalformedCardData("chip has no DG1")
-    dg2 = read_file(sm, DG_FIDS[2])
-    ef_sod = read_file(sm, EF_SOD)
+    dg2 = read_file(sm, DG_FIDS[2], extended=extended)
+    ef_sod = read_file(sm, EF_SOD, extended=extended)
     mrz_obj = tlv.parse_one(dg1)[0]
     if mrz_obj.tag != 0x61:
         raise MalformedCardData(f"DG1 tag {mrz_obj.tag:X}")

@@ -36,6 +36,7 @@ from hardware.cards.errors import (
     ReaderNotFound,
     ReaderRemoved,
 )
+from hardware.cards.files import ReaderCaps
 from hardware.cards.mrz import BacKey
 from hardware.cards.profiles import ReadOptions, read_card
 
@@ -223,6 +224,7 @@ class PcscCardReader:
         self._csca = tuple(csca)
         self._worker: _Worker | None = None
         self._seen: dict[str, tuple[int, bool]] = {}  # reader -> (event counter, needs key)
+        self._caps: dict[str, ReaderCaps] = {}  # reader -> what it was found to carry
         self._lock = threading.Lock()
 
     def _call(self, job: Callable[[_Worker], T], budget: float) -> T:
@@ -365,7 +367,7 @@ class PcscCardReader:
         needs_key = False
         transport = _PcscTransport(w, card, protocol)
         try:
-            return read_card(transport, atr, options)
+            return read_card(transport, atr, options, self._caps.setdefault(reader, ReaderCaps()))
         except (BacKeyNeeded, AccessDenied):
             needs_key = True
             raise

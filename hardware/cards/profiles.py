@@ -17,7 +17,8 @@ from hardware.cards.apdu import Transport
 from hardware.cards.document import DocumentType, IdentityDocument, PassiveAuth, ReadingMethod
 from hardware.cards.eid import PlainApduProfile
 from hardware.cards.eid_be import BELGIUM
-from hardware.cards.errors import UnknownCard
+from hardware.cards.errors import CardError, MalformedCardData, UnknownCard
+from hardware.cards.files import ReaderCaps
 from hardware.cards.mrz import BacKey
 
 _PLAIN_PROFILES: list[PlainApduProfile] = [BELGIUM]
@@ -58,14 +59,33 @@ def uid_document(uid: str, atr: bytes) -> IdentityDocument:
     )
 
 
-def read_card(transport: Transport, atr: bytes, options: ReadOptions) -> IdentityDocument:
-    """One `IdentityDocument` from the card behind `transport`; CardError subclasses on failure."""
+def read_card(
+    transport: Transport, atr: bytes, options: ReadOptions, caps: ReaderCaps | None = None
+) -> IdentityDocument:
+    """One `IdentityDocument` from the card behind `transport`.
+
+    Raises only CardError subclasses (DeviceError with zh/en text): whatever else a profile
+    trips over on a card's bytes becomes MalformedCardData, with the cause in its detail.
+    """
+    try:
+        return _read_card(transport, atr, options, caps)
+    except CardError:
+        raise
+    except Exception as exc:  # a parser's IndexError/ValueError on odd card data, not a crash
+        raise MalformedCardData(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_card(
+    transport: Transport, atr: bytes, options: ReadOptions, caps: ReaderCaps | None
+) -> IdentityDocument:
     uid = card_uid(transport)
     for profile in _PLAIN_PROFILES:
         if profile.matches(atr):
             return eid.read_document(transport, profile, uid)
     if emrtd.probe(transport):
-        return emrtd.read_document(transport, options.bac_keys, card_uid=uid, csca=options.csca)
+        return emrtd.read_document(
+            transport, options.bac_keys, card_uid=uid, csca=options.csca, caps=caps
+        )
     for profile in _PLAIN_PROFILES:
         first_path = next(iter(profile.files.values()))
         if transport.transmit(apdu.select_path(first_path)).ok:

@@ -23,7 +23,7 @@ def pcscd() -> Iterator[pcscd_service.PrivatePcscd]:
     try:
         service = pcscd_service.shared()
     except (pcscd_service.PcscdBusy, pcscd_service.PcscdMissing) as exc:
-        pytest.skip(f"PC/SC CLI tests need their own pcscd: {exc}")
+        pytest.fail(f"PC/SC CLI tests need their own pcscd: {exc}")
     yield service
     pcscd_service.release()
 
