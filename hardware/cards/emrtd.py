@@ -1,13 +1,14 @@
 """ICAO 9303 eMRTD profile: passports and the national ID cards that follow ICAO 9303.
 
-Reading order: SELECT the LDS1 application, BAC with the first key the chip accepts, then
-EF.COM, DG1 (MRZ), DG2 (face) and EF.SOD under secure messaging; passive authentication is
-run on what was read and its result reported on the document, never silently dropped.
-PACE-only chips (no BAC) are out of scope and answer as `AccessDenied` with the SW in the log.
+Reading order: SELECT the LDS1 application, access control with the first key the chip
+accepts, then the files under secure messaging (see `read_document`); passive, active and
+chip authentication are run on what was read and reported on the document as `checks`, in
+words, never silently dropped.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from collections.abc import Sequence
@@ -17,16 +18,20 @@ from cryptography import x509
 from PIL import Image
 
 from hardware.cards import apdu, bac, tlv
+from hardware.cards.aa import active_authentication
 from hardware.cards.apdu import Transport
+from hardware.cards.ca import chip_authentication
+from hardware.cards.checks import passive_check
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
 from hardware.cards.errors import AccessDenied, BacKeyNeeded, CardNotResponding, MalformedCardData
 from hardware.cards.files import ReaderCaps, read_file
 from hardware.cards.mrz import BacKey, mrz_date, parse_mrz
-from hardware.cards.sod import passive_authentication
+from hardware.cards.sod import parse_sod, passive_authentication
 
 AID = bytes.fromhex("A0000002471001")
 EF_COM, EF_SOD = b"\x01\x1e", b"\x01\x1d"
-DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02"}
+DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02", 12: b"\x01\x0c", 14: b"\x01\x0e", 15: b"\x01\x0f"}
 EF_CARD_ACCESS = b"\x01\x1c"  # under the MF: PACE parameters
 
 
@@ -134,35 +139,65 @@ def open_with_keys(transport: Transport, keys: Sequence[BacKey]) -> bac.SecureTr
     raise AccessDenied(f"{len(keys)} key(s) refused; last: {last.detail}")
 
 
+def _issue_date(dg12: bytes | None) -> dt.date | None:
+    """DG12's date of issue (tag 5F26, YYYYMMDD), if the chip has one that parses."""
+    if dg12 is None:
+        return None
+    for item in tlv.walk(dg12):
+        if item.tag == 0x5F26:
+            text = item.value.decode("ascii", "replace")
+            try:
+                return dt.datetime.strptime(text, "%Y%m%d").date()
+            except ValueError:
+                return None
+    return None
+
+
 def read_document(
     transport: Transport,
     keys: Sequence[BacKey],
     *,
     card_uid: str | None = None,
-    csca: Sequence[x509.Certificate] = (),
+    csca: TrustStore | Sequence[x509.Certificate] = (),
     caps: ReaderCaps | None = None,
 ) -> IdentityDocument:
-    """Read an eMRTD whose application is already selected (see `probe`)."""
+    """Read an eMRTD whose application is already selected (see `probe`).
+
+    Order: access control, EF.COM, DG1, EF.SOD, then the groups EF.SOD lists that the
+    door uses (DG2 face, DG12 issue date, DG14 and DG15 chip keys); passive authentication
+    over everything read, then active and chip authentication.
+    """
     extended = probe_extended(transport, caps)
     sm = open_with_keys(transport, keys)
     ef_com = read_file(sm, EF_COM, extended=extended)
     dg1 = read_file(sm, DG_FIDS[1], extended=extended)
     if dg1 is None:
         raise MalformedCardData("chip has no DG1")
-    dg2 = read_file(sm, DG_FIDS[2], extended=extended)
     ef_sod = read_file(sm, EF_SOD, extended=extended)
+    try:
+        listed = set(parse_sod(ef_sod).dg_hashes) if ef_sod is not None else set(DG_FIDS)
+    except MalformedCardData:
+        listed = set(DG_FIDS)  # passive authentication will report the broken EF.SOD
+    groups = {1: dg1}
+    for number in (2, 12, 14, 15):
+        if number in listed:
+            content = read_file(sm, DG_FIDS[number], extended=extended)
+            if content is not None:
+                groups[number] = content
     mrz_obj = tlv.parse_one(dg1)[0]
     if mrz_obj.tag != 0x61:
         raise MalformedCardData(f"DG1 tag {mrz_obj.tag:X}")
     mrz = parse_mrz(mrz_obj.find(0x5F1F).value.decode("ascii", "replace"))
+    dg2 = groups.get(2)
     photo, photo_kind = None, ""
     if dg2 is not None:
         image = face_image(dg2)
         photo, photo_kind = to_jpeg(image), image.kind
-    groups = {1: dg1} | ({2: dg2} if dg2 is not None else {})
-    pa = passive_authentication(ef_sod, groups, csca)
+    pa = passive_authentication(ef_sod, groups, csca, _issue_date(groups.get(12)))
+    active = active_authentication(sm, groups.get(15), groups.get(14))
+    chip, sm = chip_authentication(sm, groups.get(14))
     doc_type = DocumentType.PASSPORT if mrz.document_code.startswith("P") else DocumentType.EMRTD_ID
-    raw = {"dg1": dg1.hex()}
+    raw = {f"dg{n}": groups[n].hex() for n in (1, 12, 14, 15) if n in groups}
     if ef_com is not None:
         raw["ef_com"] = ef_com.hex()
     if ef_sod is not None:
@@ -181,6 +216,7 @@ def read_document(
         photo=photo,
         card_uid=card_uid,
         passive_auth=pa.status,
+        checks=(passive_check(pa), active, chip),
         extra={
             "issuer": mrz.issuer,
             "document_code": mrz.document_code,
@@ -189,6 +225,8 @@ def read_document(
             "mrz_check_digits": "ok" if mrz.check_digits_ok else "bad",
             "passive_auth_detail": pa.detail,
             "csca": pa.csca,
+            "active_auth": active.result.value,
+            "chip_auth": chip.result.value,
             "photo_format": photo_kind,
         },
         raw=raw,

@@ -163,3 +163,17 @@ class InvalidIdNumber(CardError):
 
     def __init__(self, zh: str, en: str, detail: str = "") -> None:
         super().__init__(zh, en, detail=detail)
+
+
+class CscaListError(CardError):
+    """The configured CSCA master list, certificate folder or CRL cannot be used."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "CSCA 证书列表无法使用（文件损坏、格式不符或签名不符），证件芯片的签发机构无法核验。"
+            "请技术人员重新下载主列表或证书后再配置。",
+            "The CSCA list (master list, certificate folder or CRL) cannot be used: the file is "
+            "damaged, in an unknown format or its signature does not verify, so chip signers "
+            "cannot be checked. Ask the technician to download the list again and reconfigure.",
+            detail=detail,
+        )

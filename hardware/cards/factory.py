@@ -1,8 +1,9 @@
 """Open the card reader a station's configuration names.
 
 kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIRTH,EXPIRY",
-               a fixed BAC key, mostly for the command line), `csca` (comma-separated paths
-               of CSCA certificates, PEM or DER; enables signer-chain checks),
+               a fixed BAC key, mostly for the command line), `csca` (comma-separated paths:
+               CSCA master lists, CSCA certificates PEM or DER, folders of them, CRLs;
+               enables signer-chain checks, see hardware.cards.csca),
                `exchange_timeout` (seconds, default 5).
 kind "gat467": options `port` (required, e.g. /dev/ttyUSB0), `baud` (default 115200),
                `wlt_decoder` (path of the vendor's WLT photo library), `wlt_code`.
@@ -13,10 +14,8 @@ Manual entry is not a reader: see `hardware.cards.manual`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-from cryptography import x509
-
+from hardware.cards.csca import TrustStore, load_trust
 from hardware.cards.document import CardReader
 from hardware.cards.gat467 import Gat467Reader
 from hardware.cards.mrz import BacKey
@@ -26,15 +25,9 @@ from hardware.cards.wlt import WltDecoder
 KINDS = ("pcsc", "gat467", "sim")
 
 
-def load_certificates(paths: str) -> list[x509.Certificate]:
-    certs: list[x509.Certificate] = []
-    for item in filter(None, (p.strip() for p in paths.split(","))):
-        data = Path(item).read_bytes()
-        if b"-----BEGIN" in data:
-            certs.extend(x509.load_pem_x509_certificates(data))
-        else:
-            certs.append(x509.load_der_x509_certificate(data))
-    return certs
+def load_certificates(paths: str) -> TrustStore:
+    """The trust store from comma-separated paths; CscaListError names a bad file."""
+    return load_trust(filter(None, (p.strip() for p in paths.split(","))))
 
 
 def open_reader(kind: str, options: Mapping[str, str]) -> CardReader:

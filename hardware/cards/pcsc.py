@@ -25,6 +25,7 @@ from cryptography import x509
 from smartcard import scard
 
 from hardware.cards.apdu import Response
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import IdentityDocument
 from hardware.cards.errors import (
     AccessDenied,
@@ -206,7 +207,8 @@ class PcscCardReader:
 
     BAC keys for passports come from `read(..., bac=...)` and/or the `bac_keys` callback
     (called on each read, e.g. the roster entries the invigilator picked); all are tried.
-    `csca` certificates, when given, make passive authentication check the signer chain.
+    `csca` (a TrustStore, or CSCA certificates) makes passive authentication check the
+    signer chain; without it passive authentication can only say "not checked (no CSCA list)".
     """
 
     def __init__(
@@ -214,14 +216,14 @@ class PcscCardReader:
         reader: str = "",
         *,
         bac_keys: Callable[[], Sequence[BacKey]] | None = None,
-        csca: Sequence[x509.Certificate] = (),
+        csca: TrustStore | Sequence[x509.Certificate] = (),
         exchange_timeout: float = 5.0,
     ) -> None:
         self.name = f"PC/SC {reader}" if reader else "PC/SC (any reader)"
         self.wanted = reader
         self.exchange_timeout = exchange_timeout
         self._bac_keys = bac_keys
-        self._csca = tuple(csca)
+        self._csca = csca if isinstance(csca, TrustStore) else TrustStore(tuple(csca))
         self._worker: _Worker | None = None
         self._seen: dict[str, tuple[int, bool]] = {}  # reader -> (event counter, needs key)
         self._caps: dict[str, ReaderCaps] = {}  # reader -> what it was found to carry

@@ -14,6 +14,7 @@ from cryptography import x509
 
 from hardware.cards import apdu, eid, emrtd
 from hardware.cards.apdu import Transport
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, PassiveAuth, ReadingMethod
 from hardware.cards.eid import PlainApduProfile
 from hardware.cards.eid_be import BELGIUM
@@ -36,7 +37,7 @@ def plain_profiles() -> tuple[PlainApduProfile, ...]:
 @dataclass(frozen=True)
 class ReadOptions:
     bac_keys: Sequence[BacKey] = ()
-    csca: Sequence[x509.Certificate] = field(default_factory=tuple)
+    csca: TrustStore | Sequence[x509.Certificate] = field(default_factory=tuple)
 
 
 def card_uid(transport: Transport) -> str | None:

@@ -9,6 +9,7 @@ BINARY B1). The card emulators use `CardSecureMessaging`, the same rules from th
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 from typing import Protocol
 
@@ -155,6 +156,11 @@ class SecureTransport:
     def ssc(self) -> int:
         return self._ssc.value
 
+    @property
+    def inner(self) -> Transport:
+        """The plain transport underneath (chip authentication restarts SM on it)."""
+        return self._inner
+
     def transmit(self, command: bytes) -> Response:
         cmd = apdu.parse_command(command)
         cipher = self.cipher
@@ -180,6 +186,9 @@ class SecureTransport:
             raise SecureMessagingError(f"card rejected secure messaging: {response.sw:04X}")
         ssc = self._ssc.next()
         if not response.data:  # plain error status, no SM objects (e.g. 6A82)
+            if response.sw1 in (0x90, 0x61, 0x62, 0x63):
+                # success and warnings must be protected: an unprotected 9000 proves nothing
+                raise SecureMessagingError(f"unprotected status {response.sw:04X}")
             return response
         found = _objects(response.data)
         if 0x8E not in found or 0x99 not in found:
@@ -232,3 +241,24 @@ class CardSecureMessaging:
         out += tlv.encode(0x99, sw)
         mac = self.cipher.mac(pad(ssc + out, self.cipher.block))
         return out + tlv.encode(0x8E, mac) + sw
+
+
+KEY_LENGTHS = {"3DES": 16, "AES-128": 16, "AES-192": 24, "AES-256": 32}
+
+
+def derive_key(secret: bytes, counter: int, cipher: str) -> bytes:
+    """ICAO 9303-11 section 9.7.1: KDF(K, c) = H(K || c), SHA-1 for 3DES and AES-128,
+    SHA-256 for AES-192/256, cut to the key length (1 = KSenc, 2 = KSmac, 3 = PACE's Kpi)."""
+    name = "sha1" if cipher in ("3DES", "AES-128") else "sha256"
+    return hashlib.new(name, secret + counter.to_bytes(4, "big")).digest()[: KEY_LENGTHS[cipher]]
+
+
+def session_cipher(secret: bytes, cipher: str) -> SmCipher:
+    """The secure-messaging cipher for a shared secret from PACE or chip authentication."""
+    enc, mac = derive_key(secret, 1, cipher), derive_key(secret, 2, cipher)
+    return Des3Sm(enc, mac) if cipher == "3DES" else AesSm(enc, mac)
+
+
+def mac_for(cipher: str, key: bytes, data: bytes) -> bytes:
+    """The 8-byte MAC of `data` (padded here for 3DES, as CMAC needs no padding)."""
+    return retail_mac(key, pad(data)) if cipher == "3DES" else aes_cmac(key, data)[:8]

@@ -8,12 +8,17 @@ messaging, short or extended length, READ BINARY B0 and B1. The files and keys c
 
 from __future__ import annotations
 
+import hashlib
 import os
 
-from hardware.cards import bac
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+from hardware.cards import bac, ec_math, tlv
 from hardware.cards.apdu import parse_command
 from hardware.cards.errors import MalformedCardData
-from hardware.cards.sm import CardSecureMessaging, Des3Sm
+from hardware.cards.sm import CardSecureMessaging, Des3Sm, session_cipher
 from hardware.sim.emrtd_issue import (
     FID_COM,
     FID_DG1,
@@ -27,7 +32,7 @@ from hardware.sim.emrtd_issue import (
     make_pki,
     td3_mrz,
 )
-from hardware.sim.iso7816_card import SW_INS, SW_WRONG_LENGTH, FileCard
+from hardware.sim.iso7816_card import SW_INS, SW_OK, SW_WRONG_LENGTH, FileCard
 
 __all__ = [
     "AID",
@@ -67,6 +72,8 @@ class EmrtdCard(FileCard):
         super().power(on)
         self._rnd_ic: bytes | None = None
         self.sm: CardSecureMessaging | None = None
+        self._next_sm: CardSecureMessaging | None = None  # after chip authentication
+        self._ca_oid: str | None = None
 
     def handle(self, command: bytes) -> bytes:
         try:
@@ -98,9 +105,69 @@ class EmrtdCard(FileCard):
         return SW_INS
 
     def secured(self, plain: bytes) -> bytes:
-        """A command that arrived in secure messaging, unwrapped: files (and subclasses'
-        authentication commands)."""
+        """A command that arrived in secure messaging, unwrapped: files, active and chip
+        authentication."""
+        cmd = parse_command(plain)
+        ins, p1p2 = cmd.header[1], cmd.header[2:]
+        if ins == 0x88:
+            return self._internal_authenticate(cmd.data)
+        if ins == 0x22 and p1p2 in (b"\x41\xa4", b"\x41\xa6"):
+            return self._chip_auth_mse(p1p2, cmd.data)
+        if ins == 0x86 and self._ca_oid is not None:
+            return self._chip_auth_ga(cmd.data)
         return FileCard.handle(self, plain)
+
+    # -- active authentication (DG15) --------------------------------------------------
+
+    def _internal_authenticate(self, challenge: bytes) -> bytes:
+        key = self.passport.aa_key
+        if key is None or len(challenge) != 8:
+            return SW_INS if key is None else b"\x67\x00"
+        if isinstance(key, rsa.RSAPrivateKey):
+            return _iso9796_2_sign(key, challenge) + SW_OK
+        r, s = decode_dss_signature(key.sign(challenge, ec.ECDSA(hashes.SHA256())))
+        size = (key.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big") + SW_OK
+
+    # -- chip authentication (DG14) ----------------------------------------------------
+
+    def _chip_auth_mse(self, p1p2: bytes, data: bytes) -> bytes:
+        if self.passport.ca_key is None:
+            return b"\x6a\x80"
+        try:
+            found = {o.tag: o for o in tlv.parse_all(data)}
+        except MalformedCardData:
+            return b"\x6a\x80"
+        if p1p2 == b"\x41\xa6":  # MSE:Set KAT (3DES): the terminal's key comes at once
+            if 0x91 not in found or self.passport.ca_cipher != "3DES":
+                return b"\x6a\x80"
+            return self._chip_auth_agree(found[0x91].value)
+        if 0x80 not in found:
+            return b"\x6a\x80"
+        self._ca_oid = tlv.der_oid(found[0x80].value)
+        return SW_OK
+
+    def _chip_auth_ga(self, data: bytes) -> bytes:
+        self._ca_oid = None
+        try:
+            outer, _ = tlv.parse_one(data)
+            point = outer.find(0x80).value
+        except MalformedCardData:
+            return b"\x6a\x80"
+        answer = self._chip_auth_agree(point)
+        return tlv.encode(0x7C, b"") + answer if answer == SW_OK else answer
+
+    def _chip_auth_agree(self, point: bytes) -> bytes:
+        key = self.passport.ca_key
+        assert key is not None
+        curve = ec_math.curve_named(self.passport.ca_curve)
+        try:
+            theirs = ec_math.decode_point(curve, point)
+        except MalformedCardData:
+            return b"\x6a\x80"
+        shared = ec_math.shared_x(curve, key.private_numbers().private_value, theirs)
+        self._next_sm = CardSecureMessaging(session_cipher(shared, self.passport.ca_cipher), 0)
+        return SW_OK
 
     def _mutual_auth(self, data: bytes) -> bytes:
         if self._rnd_ic is None or len(data) != 40:
@@ -131,4 +198,17 @@ class EmrtdCard(FileCard):
         answer = self.secured(plain)
         # the answer goes out under the keys the command came in with (chip authentication
         # switches keys only after its own answer)
-        return sm.wrap(ins, answer)
+        wrapped = sm.wrap(ins, answer)
+        if self._next_sm is not None:
+            self.sm, self._next_sm = self._next_sm, None
+        return wrapped
+
+
+def _iso9796_2_sign(key: rsa.RSAPrivateKey, challenge: bytes) -> bytes:
+    """ISO/IEC 9796-2 scheme 1, partial recovery, SHA-1 (trailer BC), as most chips sign."""
+    numbers = key.private_numbers()
+    n = numbers.public_numbers.n
+    size = (n.bit_length() + 7) // 8
+    m1 = os.urandom(size - 2 - 20)
+    block = b"\x6a" + m1 + hashlib.sha1(m1 + challenge).digest() + b"\xbc"
+    return pow(int.from_bytes(block, "big"), numbers.d, n).to_bytes(size, "big")

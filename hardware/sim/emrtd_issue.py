@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from PIL import Image
 
@@ -157,15 +157,46 @@ def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
     return tlv.encode(0x77, content_info)
 
 
+FID_DG12, FID_DG14, FID_DG15 = b"\x01\x0c", b"\x01\x0e", b"\x01\x0f"
+FID_CARD_ACCESS = b"\x01\x1c"
+_TAGS = {1: 0x61, 2: 0x75, 12: 0x6C, 14: 0x6E, 15: 0x6F}
+_FIDS = {1: FID_DG1, 2: FID_DG2, 12: FID_DG12, 14: FID_DG14, 15: FID_DG15}
+_EC_CURVES: dict[str, ec.EllipticCurve] = {
+    "NIST256p": ec.SECP256R1(),
+    "NIST384p": ec.SECP384R1(),
+    "BRAINPOOLP256r1": ec.BrainpoolP256R1(),
+    "BRAINPOOLP384r1": ec.BrainpoolP384R1(),
+    "BRAINPOOLP512r1": ec.BrainpoolP512R1(),
+}
+OID_ECDSA_SHA256 = "1.2.840.10045.4.3.2"
+
+
 @dataclass
 class Passport:
-    """The files of one eMRTD plus the MRZ data that opens it."""
+    """The files of one eMRTD, the MRZ data (and CAN) that open it, and its chip keys."""
 
     files: dict[bytes, bytes]
     key: BacKey
     mrz: str
     photo: bytes
     uid: bytes = field(default_factory=lambda: b"\x08" + os.urandom(3))
+    aa_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+    ca_key: ec.EllipticCurvePrivateKey | None = None
+    ca_curve: str = "NIST256p"  # ecdsa's name of the CA key's curve
+    ca_cipher: str = "AES-128"
+    can: str = "123456"
+    pace: tuple[str, int] | None = None  # (PACEInfo OID, standardized parameter id)
+    bac: bool = True  # False: a PACE-only chip
+
+    @property
+    def card_access(self) -> bytes | None:
+        return self.files.get(FID_CARD_ACCESS)
+
+
+def _spki(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 def issue_passport(
@@ -183,14 +214,72 @@ def issue_passport(
     photo_bytes: int = 20_000,
     photo_box: tuple[int, int] = (360, 480),
     issuer: str = "CHN",
+    aa: str | None = None,
+    ca: str | None = None,
+    ca_cipher: str = "AES-128",
+    issued: str | None = None,
+    pace: tuple[str, int] | None = None,
+    bac: bool = True,
+    can: str = "123456",
 ) -> Passport:
+    """A chip as an issuing state would write it. `aa`: "rsa" or "ec" (DG15; ECDSA also
+    names its hash in DG14); `ca`: a curve name (DG14 chip authentication key); `issued`:
+    YYYYMMDD in DG12; `pace`: (PACEInfo OID, parameter id) in EF.CardAccess; `bac=False`
+    makes a PACE-only chip."""
     mrz = td3_mrz(surname, given, number, nationality, birth, sex, expiry, issuer)
-    dg1 = tlv.encode(0x61, tlv.encode(0x5F1F, mrz.encode("ascii")))
+    groups = {1: tlv.encode(0x61, tlv.encode(0x5F1F, mrz.encode("ascii")))}
     image = chip_photo(photo, photo_bytes, jpeg2000, photo_box)
-    dg2 = dg2_for(image, jpeg2000)
+    groups[2] = dg2_for(image, jpeg2000)
+    if issued is not None:
+        groups[12] = tlv.encode(
+            0x6C, tlv.encode(0x5C, b"\x5f\x26") + tlv.encode(0x5F26, issued.encode())
+        )
+    aa_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | None = None
+    infos: list[bytes] = []
+    if aa == "rsa":
+        aa_key = rsa.generate_private_key(65537, 1024)
+    elif aa == "ec":
+        aa_key = ec.generate_private_key(ec.SECP256R1())
+        infos.append(
+            tlv.seq(
+                tlv.encode_oid("2.23.136.1.1.5"),
+                tlv.encode_int(1),
+                tlv.encode_oid(OID_ECDSA_SHA256),
+            )
+        )
+    if aa_key is not None:
+        groups[15] = tlv.encode(0x6F, _spki(aa_key))
+    ca_key = None
+    if ca is not None:
+        ca_key = ec.generate_private_key(_EC_CURVES[ca])
+        cipher_no = {"3DES": 1, "AES-128": 2, "AES-192": 3, "AES-256": 4}[ca_cipher]
+        infos.append(tlv.seq(tlv.encode_oid("0.4.0.127.0.7.2.2.1.2"), _spki(ca_key)))
+        infos.append(
+            tlv.seq(tlv.encode_oid(f"0.4.0.127.0.7.2.2.3.2.{cipher_no}"), tlv.encode_int(1))
+        )
+    if infos:
+        groups[14] = tlv.encode(0x6E, tlv.set_of(*infos))
+    tags = bytes(_TAGS[n] for n in sorted(groups))
     com = tlv.encode(
         0x60,
-        tlv.encode(0x5F01, b"0107") + tlv.encode(0x5F36, b"040000") + tlv.encode(0x5C, b"\x61\x75"),
+        tlv.encode(0x5F01, b"0107") + tlv.encode(0x5F36, b"040000") + tlv.encode(0x5C, tags),
     )
-    files = {FID_COM: com, FID_DG1: dg1, FID_DG2: dg2, FID_SOD: build_sod({1: dg1, 2: dg2}, pki)}
-    return Passport(files, BacKey(number, birth, expiry), mrz, image)
+    files = {FID_COM: com} | {_FIDS[n]: content for n, content in groups.items()}
+    files[FID_SOD] = build_sod(groups, pki)
+    if pace is not None:
+        files[FID_CARD_ACCESS] = tlv.set_of(
+            tlv.seq(tlv.encode_oid(pace[0]), tlv.encode_int(2), tlv.encode_int(pace[1]))
+        )
+    return Passport(
+        files,
+        BacKey(number, birth, expiry),
+        mrz,
+        image,
+        aa_key=aa_key,
+        ca_key=ca_key,
+        ca_curve=ca or "NIST256p",
+        ca_cipher=ca_cipher,
+        can=can,
+        pace=pace,
+        bac=bac,
+    )

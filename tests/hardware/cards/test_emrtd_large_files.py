@@ -12,7 +12,6 @@ from hardware.cards.document import PassiveAuth
 from hardware.cards.errors import MalformedCardData
 from hardware.cards.pcsc import PcscCardReader
 from hardware.sim.emrtd_card import FID_DG2, DemoPki, EmrtdCard, Passport, issue_passport
-from hardware.sim.emrtd_issue import build_sod
 from hardware.sim.pcscd_service import PrivatePcscd
 from hardware.sim.vpcd import VpcdSlot
 
@@ -100,7 +99,6 @@ def test_a_file_shorter_than_its_header_says_is_malformed_not_a_traceback(
 ) -> None:
     files = dict(passport_34k.files)
     files[FID_DG2] = files[FID_DG2][:33_000]  # the chip's file ends early, past B0's reach
-    files[b"\x01\x1d"] = build_sod({1: files[b"\x01\x01"]}, pki)
     bad = Passport(files, passport_34k.key, passport_34k.mrz, passport_34k.photo)
     with VpcdSlot(EmrtdCard(bad), pcscd.port), pytest.raises(MalformedCardData) as info:
         reader.read(10, bac=bad.key)
