@@ -58,7 +58,7 @@ def master_list_certificates(data: bytes) -> list[x509.Certificate]:
     signer = next((s for s in signers if cms.verify_signer(content, s)), None)
     if signer is None:
         raise CscaListError("master list signature does not verify")
-    if not any(_issued_by(signer, anchor) for anchor in certs + [signer]):
+    if not any(_issued_by(signer, anchor) for anchor in certs):
         raise CscaListError("master list signer is not certified by a CSCA in the list")
     return certs
 

@@ -8,7 +8,6 @@ words, never silently dropped.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 from collections.abc import Sequence
@@ -139,20 +138,6 @@ def open_with_keys(transport: Transport, keys: Sequence[BacKey]) -> bac.SecureTr
     raise AccessDenied(f"{len(keys)} key(s) refused; last: {last.detail}")
 
 
-def _issue_date(dg12: bytes | None) -> dt.date | None:
-    """DG12's date of issue (tag 5F26, YYYYMMDD), if the chip has one that parses."""
-    if dg12 is None:
-        return None
-    for item in tlv.walk(dg12):
-        if item.tag == 0x5F26:
-            text = item.value.decode("ascii", "replace")
-            try:
-                return dt.datetime.strptime(text, "%Y%m%d").date()
-            except ValueError:
-                return None
-    return None
-
-
 def read_document(
     transport: Transport,
     keys: Sequence[BacKey],
@@ -193,7 +178,7 @@ def read_document(
     if dg2 is not None:
         image = face_image(dg2)
         photo, photo_kind = to_jpeg(image), image.kind
-    pa = passive_authentication(ef_sod, groups, csca, _issue_date(groups.get(12)))
+    pa = passive_authentication(ef_sod, groups, csca)
     active = active_authentication(sm, groups.get(15), groups.get(14))
     chip, sm = chip_authentication(sm, groups.get(14))
     doc_type = DocumentType.PASSPORT if mrz.document_code.startswith("P") else DocumentType.EMRTD_ID

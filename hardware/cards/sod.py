@@ -73,6 +73,20 @@ def parse_sod(ef_sod: bytes) -> SecurityObject:
     return SecurityObject(HASH_OIDS[hash_oid], dg_hashes, signed)
 
 
+def issue_date(dg12: bytes | None) -> dt.date | None:
+    """DG12's date of issue (tag 5F26, YYYYMMDD), if the chip has one that parses."""
+    if dg12 is None:
+        return None
+    for item in tlv.walk(dg12):
+        if item.tag == 0x5F26:
+            text = item.value.decode("ascii", "replace")
+            try:
+                return dt.datetime.strptime(text, "%Y%m%d").date()
+            except ValueError:
+                return None
+    return None
+
+
 def passive_authentication(
     ef_sod: bytes | None,
     data_groups: Mapping[int, bytes],
@@ -81,8 +95,8 @@ def passive_authentication(
 ) -> PassiveAuthResult:
     """Check `data_groups` (number -> file bytes as read) against EF.SOD. Never raises.
 
-    `issued` is the document's issue date (DG12), if known; otherwise the SOD's signing
-    time stands in for it.
+    `issued` is the document's issue date; when not given, DG12's (if among the groups
+    and verified by its hash) and otherwise the SOD's signing time stand in for it.
     """
     if ef_sod is None:
         return PassiveAuthResult(PassiveAuth.NOT_CHECKED, detail="chip has no EF.SOD")
@@ -97,6 +111,8 @@ def passive_authentication(
             mismatched.append(number)
     cert = cms.load_certificate(so.certificates[0]) if so.certificates else None
     signature_ok = cert is not None and cms.verify_signer(so.signed, cert)
+    if issued is None and 12 not in mismatched:
+        issued = issue_date(data_groups.get(12))
     if issued is None and so.signed.signing_time is not None:
         issued = so.signed.signing_time.date()
     csca, csca_note = "not_configured", ""

@@ -33,9 +33,11 @@ class DemoPki:
     csca_cert: x509.Certificate
     ds_key: ec.EllipticCurvePrivateKey
     ds_cert: x509.Certificate
+    csca_key: ec.EllipticCurvePrivateKey
 
 
-def make_pki(country: str = "UTO") -> DemoPki:
+def make_pki(country: str = "UTO", ds_from: dt.datetime | None = None) -> DemoPki:
+    """A CSCA and document signer; `ds_from` sets when the signer's 10 years begin."""
     now = dt.datetime.now(dt.UTC)
     csca_key = ec.generate_private_key(ec.SECP256R1())
     csca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test CSCA {country}")])
@@ -57,11 +59,11 @@ def make_pki(country: str = "UTO") -> DemoPki:
         .issuer_name(csca_name)
         .public_key(ds_key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
+        .not_valid_before(ds_from or now - dt.timedelta(days=1))
+        .not_valid_after((ds_from or now) + dt.timedelta(days=3650))
         .sign(csca_key, hashes.SHA256())
     )
-    return DemoPki(csca, ds_key, ds)
+    return DemoPki(csca, ds_key, ds, csca_key)
 
 
 def td3_mrz(
@@ -120,41 +122,69 @@ def dg2_for(image: bytes, jpeg2000: bool = False) -> bytes:
     return tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x02, b"\x01") + bit))
 
 
-def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
+def signed_data(content_type: str, econtent: bytes, key: ec.EllipticCurvePrivateKey,
+                cert: x509.Certificate) -> bytes:  # fmt: skip
+    """CMS SignedData (ContentInfo) over `econtent`, one ECDSA-SHA256 signer, as ICAO uses."""
     sha256 = tlv.seq(tlv.encode_oid("2.16.840.1.101.3.4.2.1"))
-    lds = tlv.seq(
-        tlv.encode_int(0),
-        sha256,
-        tlv.seq(*[
-            tlv.seq(tlv.encode_int(n), tlv.encode(0x04, hashlib.sha256(c).digest()))
-            for n, c in sorted(groups.items())
-        ]),
-    )  # fmt: skip
     attrs_body = tlv.seq(
-        tlv.encode_oid("1.2.840.113549.1.9.3"), tlv.set_of(tlv.encode_oid("2.23.136.1.1.1"))
+        tlv.encode_oid("1.2.840.113549.1.9.3"), tlv.set_of(tlv.encode_oid(content_type))
     ) + tlv.seq(
         tlv.encode_oid("1.2.840.113549.1.9.4"),
-        tlv.set_of(tlv.encode(0x04, hashlib.sha256(lds).digest())),
+        tlv.set_of(tlv.encode(0x04, hashlib.sha256(econtent).digest())),
     )
-    signature = pki.ds_key.sign(tlv.encode(0x31, attrs_body), ec.ECDSA(hashes.SHA256()))
-    issuer = pki.ds_cert.issuer.public_bytes()
+    signature = key.sign(tlv.encode(0x31, attrs_body), ec.ECDSA(hashes.SHA256()))
     signer = tlv.seq(
         tlv.encode_int(1),
-        tlv.seq(issuer, tlv.encode_int(pki.ds_cert.serial_number)),
+        tlv.seq(cert.issuer.public_bytes(), tlv.encode_int(cert.serial_number)),
         sha256,
         tlv.encode(0xA0, attrs_body),
         tlv.seq(tlv.encode_oid("1.2.840.10045.4.3.2")),
         tlv.encode(0x04, signature),
     )
-    signed_data = tlv.seq(
+    body = tlv.seq(
         tlv.encode_int(3),
         tlv.set_of(sha256),
-        tlv.seq(tlv.encode_oid("2.23.136.1.1.1"), tlv.encode(0xA0, tlv.encode(0x04, lds))),
-        tlv.encode(0xA0, pki.ds_cert.public_bytes(serialization.Encoding.DER)),
+        tlv.seq(tlv.encode_oid(content_type), tlv.encode(0xA0, tlv.encode(0x04, econtent))),
+        tlv.encode(0xA0, cert.public_bytes(serialization.Encoding.DER)),
         tlv.set_of(signer),
     )
-    content_info = tlv.seq(tlv.encode_oid("1.2.840.113549.1.7.2"), tlv.encode(0xA0, signed_data))
-    return tlv.encode(0x77, content_info)
+    return tlv.seq(tlv.encode_oid("1.2.840.113549.1.7.2"), tlv.encode(0xA0, body))
+
+
+def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
+    lds = tlv.seq(
+        tlv.encode_int(0),
+        tlv.seq(tlv.encode_oid("2.16.840.1.101.3.4.2.1")),
+        tlv.seq(*[
+            tlv.seq(tlv.encode_int(n), tlv.encode(0x04, hashlib.sha256(c).digest()))
+            for n, c in sorted(groups.items())
+        ]),
+    )  # fmt: skip
+    return tlv.encode(0x77, signed_data("2.23.136.1.1.1", lds, pki.ds_key, pki.ds_cert))
+
+
+def master_list(cscas: list[x509.Certificate], signer: DemoPki) -> bytes:
+    """A CSCA master list (ICAO 9303-12) signed by a master list signer that `signer`'s
+    CSCA certified (the signer PKI's document-signer key stands in for it)."""
+    certs = [c.public_bytes(serialization.Encoding.DER) for c in cscas]
+    content = tlv.seq(tlv.encode_int(0), tlv.set_of(*certs))
+    return signed_data("2.23.136.1.1.2", content, signer.ds_key, signer.ds_cert)
+
+
+def revocation_list(pki: DemoPki, revoked: list[int]) -> x509.CertificateRevocationList:
+    """A CRL from `pki`'s CSCA revoking the given certificate serial numbers."""
+    now = dt.datetime.now(dt.UTC)
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(pki.csca_cert.subject)
+        .last_update(now - dt.timedelta(hours=1))
+        .next_update(now + dt.timedelta(days=30))
+    )
+    for serial in revoked:
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(now).build()
+        )
+    return builder.sign(pki.csca_key, hashes.SHA256())
 
 
 FID_DG12, FID_DG14, FID_DG15 = b"\x01\x0c", b"\x01\x0e", b"\x01\x0f"
