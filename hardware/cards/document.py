@@ -22,6 +22,7 @@ class DocumentType(str, Enum):  # noqa: UP042 (values compared as strings elsewh
 
 class ReadingMethod(str, Enum):  # noqa: UP042
     PCSC_EMRTD_BAC = "pcsc_emrtd_bac"
+    PCSC_EMRTD_PACE = "pcsc_emrtd_pace"
     PCSC_APDU = "pcsc_apdu"
     PCSC_UID = "pcsc_uid"
     GAT467_SERIAL = "gat467_serial"

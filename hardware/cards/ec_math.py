@@ -12,9 +12,11 @@ from typing import Any
 
 import ecdsa
 from ecdsa.curves import Curve
-from ecdsa.ellipticcurve import PointJacobi
+from ecdsa.ellipticcurve import INFINITY, PointJacobi
 
 from hardware.cards.errors import MalformedCardData
+
+__all__ = ["INFINITY", "Curve", "PointJacobi"]
 
 
 def curve_named(name: str) -> Curve:
@@ -61,6 +63,6 @@ def random_scalar(curve: Curve) -> int:
 def shared_x(curve: Curve, scalar: int, point: Any) -> bytes:
     """ECDH: the x coordinate of scalar * point, as a field-size octet string."""
     product = point * scalar
-    if product == ecdsa.ellipticcurve.INFINITY:
+    if product == INFINITY:
         raise MalformedCardData("EC key agreement gave the point at infinity")
     return int(product.x()).to_bytes(field_bytes(curve), "big")

@@ -16,51 +16,26 @@ from dataclasses import dataclass
 from cryptography import x509
 from PIL import Image
 
-from hardware.cards import apdu, bac, tlv
+from hardware.cards import access, apdu, tlv
 from hardware.cards.aa import active_authentication
 from hardware.cards.apdu import Transport
 from hardware.cards.ca import chip_authentication
 from hardware.cards.checks import passive_check
 from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
-from hardware.cards.errors import AccessDenied, BacKeyNeeded, CardNotResponding, MalformedCardData
+from hardware.cards.errors import MalformedCardData
 from hardware.cards.files import ReaderCaps, read_file
-from hardware.cards.mrz import BacKey, mrz_date, parse_mrz
+from hardware.cards.mrz import AccessKey, mrz_date, parse_mrz
 from hardware.cards.sod import parse_sod, passive_authentication
 
-AID = bytes.fromhex("A0000002471001")
+AID = access.AID
 EF_COM, EF_SOD = b"\x01\x1e", b"\x01\x1d"
 DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02", 12: b"\x01\x0c", 14: b"\x01\x0e", 15: b"\x01\x0f"}
-EF_CARD_ACCESS = b"\x01\x1c"  # under the MF: PACE parameters
 
 
 def probe(transport: Transport) -> bool:
     """True when the card carries the eMRTD application (answers SELECT by AID)."""
     return transport.transmit(apdu.select_aid(AID)).ok
-
-
-def probe_extended(transport: Transport, caps: ReaderCaps | None) -> bool:
-    """Whether this reader and this chip both carry extended-length APDUs.
-
-    The reader's half is learnt once per reader (`caps`): when PC/SC refuses an extended
-    APDU the reader is never asked again. The chip's half is one SELECT of the application
-    in extended form, before access control, so a refusal cannot end a secure session.
-    """
-    if caps is not None and caps.extended is False:
-        return False
-    try:
-        answer = transport.transmit(apdu.command(0x00, 0xA4, 0x04, 0x0C, AID, extended=True))
-    except CardNotResponding:
-        if caps is not None:
-            caps.extended = False
-        transport.transmit(apdu.select_aid(AID))
-        return False
-    if answer.ok:
-        if caps is not None:
-            caps.extended = True
-        return True
-    transport.transmit(apdu.select_aid(AID))  # the chip's half said no: stay on short APDUs
-    return False
 
 
 @dataclass(frozen=True)
@@ -124,36 +99,29 @@ def to_jpeg(image: FaceImage) -> bytes:
         raise MalformedCardData(f"DG2 image does not decode: {exc}") from exc
 
 
-def open_with_keys(transport: Transport, keys: Sequence[BacKey]) -> bac.SecureTransport:
-    """BAC with each key in turn; the first the chip accepts wins."""
-    if not keys:
-        raise BacKeyNeeded("eMRTD application selected; no MRZ data supplied")
-    last: AccessDenied | None = None
-    for key in keys:
-        try:
-            return bac.establish(transport, key)
-        except AccessDenied as exc:
-            last = exc
-    assert last is not None
-    raise AccessDenied(f"{len(keys)} key(s) refused; last: {last.detail}")
-
-
 def read_document(
     transport: Transport,
-    keys: Sequence[BacKey],
+    keys: Sequence[AccessKey],
     *,
     card_uid: str | None = None,
     csca: TrustStore | Sequence[x509.Certificate] = (),
     caps: ReaderCaps | None = None,
+    card_access: bytes | None = None,
 ) -> IdentityDocument:
-    """Read an eMRTD whose application is already selected (see `probe`).
+    """Read an eMRTD: one whose EF.CardAccess (already read) offers PACE, or one whose
+    application answered SELECT (see `probe`).
 
-    Order: access control, EF.COM, DG1, EF.SOD, then the groups EF.SOD lists that the
-    door uses (DG2 face, DG12 issue date, DG14 and DG15 chip keys); passive authentication
-    over everything read, then active and chip authentication.
+    Order: access control (PACE, else BAC), EF.COM, DG1, EF.SOD, then the groups EF.SOD
+    lists that the door uses (DG2 face, DG12 issue date, DG14 and DG15 chip keys); passive
+    authentication over everything read, then active and chip authentication.
     """
-    extended = probe_extended(transport, caps)
-    sm = open_with_keys(transport, keys)
+    info = access.pace_info(card_access)
+    if info is not None:  # EF.CardAccess is selected: an extended READ BINARY of it probes
+        probe = apdu.read_binary(0, 4, extended=True)
+    else:
+        probe = apdu.command(0x00, 0xA4, 0x04, 0x0C, AID, extended=True)
+    extended = access.probe_extended(transport, caps, probe)
+    sm, method = access.open_chip(transport, keys, info)
     ef_com = read_file(sm, EF_COM, extended=extended)
     dg1 = read_file(sm, DG_FIDS[1], extended=extended)
     if dg1 is None:
@@ -193,7 +161,9 @@ def read_document(
         doc_type=doc_type,
         number=mrz.document_number,
         name=" ".join(p for p in (mrz.surname, mrz.given_names) if p),
-        reading_method=ReadingMethod.PCSC_EMRTD_BAC,
+        reading_method=(
+            ReadingMethod.PCSC_EMRTD_PACE if method == "pace" else ReadingMethod.PCSC_EMRTD_BAC
+        ),
         sex=mrz.sex,
         birth_date=mrz_date(mrz.birth_yymmdd, future=False),
         nationality=mrz.nationality,
@@ -212,6 +182,7 @@ def read_document(
             "csca": pa.csca,
             "active_auth": active.result.value,
             "chip_auth": chip.result.value,
+            "access_control": method.upper(),
             "photo_format": photo_kind,
         },
         raw=raw,

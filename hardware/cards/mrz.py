@@ -76,6 +76,23 @@ class BacKey:
         return f"BacKey(document_number='{self.document_number[:2]}…')"
 
 
+@dataclass(frozen=True)
+class CanKey:
+    """The card access number printed on an ID card's front: PACE's other password."""
+
+    can: str
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{6}", self.can):
+            raise ValueError("CAN: six digits")
+
+    def __repr__(self) -> str:  # keep personal data out of logs and tracebacks
+        return "CanKey(…)"
+
+
+AccessKey = BacKey | CanKey
+
+
 def _yymmdd(text: str) -> str:
     digits = text.replace("-", "")
     if len(digits) == 8 and digits.isdigit():

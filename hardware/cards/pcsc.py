@@ -38,7 +38,7 @@ from hardware.cards.errors import (
     ReaderRemoved,
 )
 from hardware.cards.files import ReaderCaps
-from hardware.cards.mrz import BacKey
+from hardware.cards.mrz import AccessKey, BacKey, CanKey
 from hardware.cards.profiles import ReadOptions, read_card
 
 T = TypeVar("T")
@@ -215,7 +215,7 @@ class PcscCardReader:
         self,
         reader: str = "",
         *,
-        bac_keys: Callable[[], Sequence[BacKey]] | None = None,
+        bac_keys: Callable[[], Sequence[AccessKey]] | None = None,
         csca: TrustStore | Sequence[x509.Certificate] = (),
         exchange_timeout: float = 5.0,
     ) -> None:
@@ -255,10 +255,13 @@ class PcscCardReader:
         return self._call(lambda w: _states(w.context()), 10.0)
 
     def read(
-        self, timeout: float, bac: BacKey | Sequence[BacKey] | None = None
+        self, timeout: float, bac: AccessKey | Sequence[AccessKey] | None = None
     ) -> IdentityDocument | None:
-        """Wait up to `timeout` s for a newly presented card and read it (see module doc)."""
-        given = [bac] if isinstance(bac, BacKey) else list(bac or [])
+        """Wait up to `timeout` s for a newly presented card and read it (see module doc).
+
+        `bac`: MRZ data and/or CANs for this card (tried before the `bac_keys` callback's).
+        """
+        given = [bac] if isinstance(bac, (BacKey, CanKey)) else list(bac or [])
         keys = given + list(self._bac_keys() if self._bac_keys else [])
         options = ReadOptions(tuple(keys), self._csca)
         return self._call(lambda w: self._read_job(w, timeout, options, bool(given)), timeout + 120)

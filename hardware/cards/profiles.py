@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from hardware.cards import apdu, eid, emrtd
+from hardware.cards import access, apdu, eid, emrtd
 from hardware.cards.apdu import Transport
 from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, PassiveAuth, ReadingMethod
@@ -20,7 +20,7 @@ from hardware.cards.eid import PlainApduProfile
 from hardware.cards.eid_be import BELGIUM
 from hardware.cards.errors import CardError, MalformedCardData, UnknownCard
 from hardware.cards.files import ReaderCaps
-from hardware.cards.mrz import BacKey
+from hardware.cards.mrz import AccessKey
 
 _PLAIN_PROFILES: list[PlainApduProfile] = [BELGIUM]
 
@@ -36,7 +36,7 @@ def plain_profiles() -> tuple[PlainApduProfile, ...]:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    bac_keys: Sequence[BacKey] = ()
+    bac_keys: Sequence[AccessKey] = ()  # MRZ data (BAC or PACE) and CANs (PACE), in order
     csca: TrustStore | Sequence[x509.Certificate] = field(default_factory=tuple)
 
 
@@ -83,9 +83,15 @@ def _read_card(
     for profile in _PLAIN_PROFILES:
         if profile.matches(atr):
             return eid.read_document(transport, profile, uid)
-    if emrtd.probe(transport):
+    card_access = access.read_card_access(transport)
+    if access.pace_info(card_access) is not None or emrtd.probe(transport):
         return emrtd.read_document(
-            transport, options.bac_keys, card_uid=uid, csca=options.csca, caps=caps
+            transport,
+            options.bac_keys,
+            card_uid=uid,
+            csca=options.csca,
+            caps=caps,
+            card_access=card_access,
         )
     for profile in _PLAIN_PROFILES:
         first_path = next(iter(profile.files.values()))

@@ -18,8 +18,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from hardware.cards import bac, ec_math, tlv
 from hardware.cards.apdu import parse_command
 from hardware.cards.errors import MalformedCardData
+from hardware.cards.pace import PaceUnsupported
 from hardware.cards.sm import CardSecureMessaging, Des3Sm, session_cipher
 from hardware.sim.emrtd_issue import (
+    FID_CARD_ACCESS,
     FID_COM,
     FID_DG1,
     FID_DG2,
@@ -32,7 +34,8 @@ from hardware.sim.emrtd_issue import (
     make_pki,
     td3_mrz,
 )
-from hardware.sim.iso7816_card import SW_INS, SW_OK, SW_WRONG_LENGTH, FileCard
+from hardware.sim.iso7816_card import SW_INS, SW_NOT_FOUND, SW_OK, SW_WRONG_LENGTH, FileCard
+from hardware.sim.pace_chip import PaceChip, card_access_info
 
 __all__ = [
     "AID",
@@ -66,6 +69,13 @@ class EmrtdCard(FileCard):
         seed = bac.seed_from_mrz(passport.key)
         self._k_enc, self._k_mac = bac.kdf(seed, 1), bac.kdf(seed, 2)
         self.failed_auth = 0
+        self.pace: PaceChip | None = None
+        if passport.card_access is not None:
+            try:
+                info = card_access_info(passport.card_access)
+                self.pace = PaceChip(info, passport.key, passport.can)
+            except PaceUnsupported:  # a variant the emulator does not run: no PACE answers
+                self.pace = None
         self.power(True)
 
     def power(self, on: bool) -> None:
@@ -74,6 +84,9 @@ class EmrtdCard(FileCard):
         self.sm: CardSecureMessaging | None = None
         self._next_sm: CardSecureMessaging | None = None  # after chip authentication
         self._ca_oid: str | None = None
+        pace_chip: PaceChip | None = getattr(self, "pace", None)  # None while constructing
+        if pace_chip is not None:
+            pace_chip.reset()
 
     def handle(self, command: bytes) -> bytes:
         try:
@@ -90,15 +103,31 @@ class EmrtdCard(FileCard):
         if ins == 0xA4 and cmd.header[2] == 0x04:
             self.sm = None  # selecting the application again ends any session
             return super().handle(command)
+        if ins == 0xB0 and self.selected == FID_CARD_ACCESS:
+            return super().handle(command)
         return self.plain(cmd.header, cmd.data)
 
     def plain(self, header: bytes, data: bytes) -> bytes:
-        """Commands outside secure messaging (access control): BAC here."""
-        ins = header[1]
-        if ins == 0x84:
+        """Commands outside secure messaging: EF.CardAccess, PACE and BAC."""
+        ins, p1p2 = header[1], header[2:]
+        if ins == 0xA4 and header[2] in (0x00, 0x02) and data == FID_CARD_ACCESS:
+            if self.passport.card_access is None:
+                return SW_NOT_FOUND
+            self.selected = FID_CARD_ACCESS  # EF.CardAccess lives under the MF, readable by all
+            return SW_OK
+        if self.pace is not None and ins == 0x22 and p1p2 == b"\xc1\xa4":
+            return self.pace.set_at(data)
+        if self.pace is not None and ins == 0x86:
+            answer = self.pace.general_authenticate(data)
+            if answer == b"\x63\x00":
+                self.failed_auth += 1
+            if self.pace.session is not None:
+                self.sm, self.pace.session = self.pace.session, None
+            return answer
+        if ins == 0x84 and self.passport.bac:
             self._rnd_ic = os.urandom(8)
-            return self._rnd_ic + b"\x90\x00"
-        if ins == 0x82:
+            return self._rnd_ic + SW_OK
+        if ins == 0x82 and self.passport.bac:
             return self._mutual_auth(data)
         if ins in (0xA4, 0xB0, 0xB1):
             return SW_NOT_SATISFIED  # security status not satisfied: access control first
