@@ -1,7 +1,8 @@
 """Open the card reader a station's configuration names.
 
-kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIRTH,EXPIRY",
-               a fixed BAC key, mostly for the command line), `csca` (comma-separated paths:
+kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIRTH,EXPIRY"
+               or a scanned TD1/TD3 zone, check digits verified; a fixed key, mostly for
+               the command line), `can` (6 digits: PACE's card access number), `csca` (comma-separated paths:
                CSCA master lists, CSCA certificates PEM or DER, folders of them, CRLs;
                enables signer-chain checks, see hardware.cards.csca),
                `exchange_timeout` (seconds, default 5).
@@ -18,7 +19,7 @@ from collections.abc import Mapping
 from hardware.cards.csca import TrustStore, load_trust
 from hardware.cards.document import CardReader
 from hardware.cards.gat467 import Gat467Reader
-from hardware.cards.mrz import BacKey
+from hardware.cards.mrz import AccessKey, can_from_text, key_from_text
 from hardware.cards.pcsc import PcscCardReader
 from hardware.cards.wlt import WltDecoder
 
@@ -31,9 +32,14 @@ def load_certificates(paths: str) -> TrustStore:
 
 
 def open_reader(kind: str, options: Mapping[str, str]) -> CardReader:
-    """A reader ready for `read(timeout)`. ValueError for a bad configuration."""
+    """A reader ready for `read(timeout)`. ValueError for a bad configuration (MrzTextError,
+    a ValueError with zh/en, for unusable MRZ or CAN text); CscaListError for a bad CSCA list."""
     if kind == "pcsc":
-        fixed = [BacKey.parse(options["mrz"])] if options.get("mrz") else []
+        fixed: list[AccessKey] = []
+        if options.get("mrz"):
+            fixed.append(key_from_text(options["mrz"]))
+        if options.get("can"):
+            fixed.append(can_from_text(options["can"]))
         return PcscCardReader(
             options.get("reader", ""),
             bac_keys=(lambda: fixed) if fixed else None,
