@@ -13,6 +13,7 @@ from hardware.cards.errors import PcscUnavailable
 from hardware.cards.factory import open_reader
 from hardware.cards.mrz import MrzTextError
 from hardware.cards.pcsc import list_readers
+from hardware.cards.serial_find import usb_serial_candidates
 from hardware.errors import DeviceError
 
 
@@ -35,7 +36,17 @@ def list_cmd(as_json: bool) -> None:
     """PC/SC readers and their state, and serial ports a resident-ID reader may be on."""
     from serial.tools import list_ports
 
-    ports = [{"port": p.device, "description": p.description} for p in list_ports.comports()]
+    comports = list_ports.comports()
+    bridges = {c.device: c.bridge for c in usb_serial_candidates(ports=comports)}
+    ports = [
+        {
+            "port": p.device,
+            "description": p.description,
+            "usb_id": f"{p.vid:04x}:{p.pid:04x}" if p.vid is not None else None,
+            "reader_bridge": bridges.get(p.device),  # a USB id resident-ID readers use
+        }
+        for p in comports
+    ]
     try:
         readers = [r.__dict__ for r in list_readers()]
         problem = None
@@ -53,7 +64,11 @@ def list_cmd(as_json: bool) -> None:
             atr = f"  ATR {r['atr']}" if r["atr"] else ""
             click.echo(f"PC/SC  {r['name']}: {r['state']}{atr}")
         for p in ports:
-            click.echo(f"serial {p['port']}: {p['description']}")
+            usb = f"  USB {p['usb_id']}" if p["usb_id"] else ""
+            hint = f"  (可能是身份证阅读器 / may be a resident-ID reader: {p['reader_bridge']})"
+            click.echo(
+                f"serial {p['port']}: {p['description']}{usb}{hint if p['reader_bridge'] else ''}"
+            )
     if problem:
         sys.exit(1)
 
@@ -98,7 +113,9 @@ def _echo_checks(doc: IdentityDocument) -> None:
 @click.option("--photo-out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--timeout", default=30.0, show_default=True, help="Seconds to wait for a card.")
 @click.option("--kind", type=click.Choice(["pcsc", "gat467"]), default="pcsc", show_default=True)
-@click.option("--port", default="", help="Serial port of a GA/T 467 resident-ID reader.")
+@click.option(
+    "--port", default="", help="Serial port of a GA/T 467 resident-ID reader, or auto (by USB id)."
+)
 @click.option("--wlt-decoder", default="", help="Vendor WLT photo decoder library (gat467).")
 @click.option(
     "--csca",

@@ -6,7 +6,9 @@ kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIR
                CSCA master lists, CSCA certificates PEM or DER, folders of them, CRLs;
                enables signer-chain checks, see hardware.cards.csca),
                `exchange_timeout` (seconds, default 5).
-kind "gat467": options `port` (required, e.g. /dev/ttyUSB0), `baud` (default 115200),
+kind "gat467": options `port` (e.g. /dev/ttyUSB0, or "auto": the first USB-serial port with
+               a known reader USB id that answers, see hardware.cards.serial_find),
+               `usb_ids` (extra "VID:PID,..." for "auto"), `baud` (default 115200),
                `wlt_decoder` (path of the vendor's WLT photo library), `wlt_code`.
 kind "sim":    the simulated queue reader of the demo and the rehearsal.
 Manual entry is not a reader: see `hardware.cards.manual`.
@@ -21,6 +23,7 @@ from hardware.cards.document import CardReader
 from hardware.cards.gat467 import Gat467Reader
 from hardware.cards.mrz import AccessKey, can_from_text, key_from_text
 from hardware.cards.pcsc import PcscCardReader
+from hardware.cards.serial_find import find_gat467_port, parse_usb_ids
 from hardware.cards.wlt import WltDecoder
 
 KINDS = ("pcsc", "gat467", "sim")
@@ -48,13 +51,16 @@ def open_reader(kind: str, options: Mapping[str, str]) -> CardReader:
         )
     if kind == "gat467":
         if not options.get("port"):
-            raise ValueError("gat467 reader needs a `port` (e.g. /dev/ttyUSB0)")
+            raise ValueError("gat467 reader needs a `port` (e.g. /dev/ttyUSB0, or auto)")
+        port = options["port"]
+        if port == "auto":
+            port = find_gat467_port(
+                parse_usb_ids(options.get("usb_ids", "")), int(options.get("baud", "115200"))
+            )
         decoder = None
         if options.get("wlt_decoder"):
             decoder = WltDecoder(options["wlt_decoder"], code=int(options.get("wlt_code", "602")))
-        return Gat467Reader(
-            options["port"], int(options.get("baud", "115200")), wlt_decoder=decoder
-        )
+        return Gat467Reader(port, int(options.get("baud", "115200")), wlt_decoder=decoder)
     if kind == "sim":
         from hardware.sim.card_queue import QueueCardReader
 
