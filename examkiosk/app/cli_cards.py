@@ -149,11 +149,11 @@ def read_cmd(
         click.echo(exc.zh, err=True)
         click.echo(exc.en, err=True)
         sys.exit(1)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-    except DeviceError as exc:
+    except DeviceError as exc:  # e.g. a CSCA list that does not load: zh/en, exit 1
         _fail(exc)
         return
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
     if not as_json:
         click.echo(f"请放卡 / Present the card ({device.name}, {timeout:g} s)...", err=True)
     try:

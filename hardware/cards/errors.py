@@ -167,8 +167,9 @@ class InvalidIdNumber(CardError):
         super().__init__(zh, en, detail=detail)
 
 
-class CscaListError(CardError):
-    """The configured CSCA master list, certificate folder or CRL cannot be used."""
+class CscaListError(CardError, ValueError):
+    """The configured CSCA master list, certificate folder or CRL cannot be used (also a
+    ValueError: like any other bad reader option, it is a configuration mistake)."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(

@@ -147,3 +147,12 @@ def test_scanned_mrz_with_a_bad_check_digit_never_touches_the_chip(
     assert result.exit_code == 1
     assert "校验位不符" in result.output and "check digits" in result.output
     assert card.log == []
+
+
+def test_a_damaged_csca_list_is_refused_in_both_languages(tmp_path: Path) -> None:
+    bad = tmp_path / "csca.ml"
+    bad.write_bytes(b"\x30\x03\x02\x01\x00")
+    result = CliRunner().invoke(cards, ["read", "--csca", str(bad), "--timeout", "1"])
+    assert result.exit_code == 1
+    assert "CSCA 证书列表无法使用" in result.output and "cannot be used" in result.output
+    assert "csca.ml" in result.output
