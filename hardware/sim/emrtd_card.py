@@ -61,7 +61,8 @@ SW_NOT_SATISFIED = b"\x69\x82"
 
 
 class EmrtdCard(FileCard):
-    """Answers like an eMRTD chip: nothing but the application's SELECT before BAC."""
+    """Answers like an eMRTD chip: before access control (PACE or BAC) only the application's
+    SELECT, EF.CardAccess and the access-control commands."""
 
     def __init__(self, passport: Passport, atr: bytes = EMRTD_ATR) -> None:
         super().__init__(atr, aid=AID, files=passport.files, uid=passport.uid)

@@ -8,10 +8,20 @@ from collections.abc import Iterator
 import pytest
 
 from hardware.cards import tlv
+from hardware.cards.apdu import Response, parse_command
 from hardware.cards.document import PassiveAuth
-from hardware.cards.errors import MalformedCardData
+from hardware.cards.errors import CardNotResponding, MalformedCardData
+from hardware.cards.files import ReaderCaps
 from hardware.cards.pcsc import PcscCardReader
-from hardware.sim.emrtd_card import FID_DG2, DemoPki, EmrtdCard, Passport, issue_passport
+from hardware.cards.profiles import ReadOptions, read_card
+from hardware.sim.emrtd_card import (
+    EMRTD_ATR,
+    FID_DG2,
+    DemoPki,
+    EmrtdCard,
+    Passport,
+    issue_passport,
+)
 from hardware.sim.pcscd_service import PrivatePcscd
 from hardware.sim.vpcd import VpcdSlot
 
@@ -104,3 +114,34 @@ def test_a_file_shorter_than_its_header_says_is_malformed_not_a_traceback(
         reader.read(10, bac=bad.key)
     assert "READ BINARY" in info.value.detail
     assert info.value.zh and info.value.en
+
+
+class RefusingReader:
+    """A reader whose driver refuses extended-length APDUs at the PC/SC layer (vpcd itself
+    carries them, so this one case is played by a stand-in in front of the emulator)."""
+
+    def __init__(self, card: EmrtdCard) -> None:
+        self.card = card
+        self.extended_sent = 0
+
+    def transmit(self, command: bytes) -> Response:
+        if parse_command(command).extended:
+            self.extended_sent += 1
+            raise CardNotResponding("SCardTransmit: insufficient buffer")
+        answer = self.card.apdu(command)
+        assert answer is not None
+        return Response.from_bytes(answer)
+
+
+def test_a_reader_that_refuses_extended_length_is_probed_once(
+    passport_34k: Passport, pki: DemoPki
+) -> None:
+    caps = ReaderCaps()
+    options = ReadOptions((passport_34k.key,), (pki.csca_cert,))
+    first = RefusingReader(EmrtdCard(passport_34k))
+    doc = read_card(first, EMRTD_ATR, options, caps)
+    assert doc.photo == passport_34k.photo and first.extended_sent == 1
+    assert caps.extended is False
+    second = RefusingReader(EmrtdCard(passport_34k))  # the next card on the same reader
+    assert read_card(second, EMRTD_ATR, options, caps).photo == passport_34k.photo
+    assert second.extended_sent == 0
