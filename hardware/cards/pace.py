@@ -1,4 +1,4 @@
-"""PACE (ICAO 9303-11 section 4.4, BSI TR-03110): Generic Mapping over elliptic curves.
+"""PACE (ICAO 9303-11 section 4.4, BSI TR-03110): Generic Mapping, ECDH and DH.
 
 The terminal proves it knows the password (the MRZ's BAC data or the CAN) without ever
 sending it: the chip encrypts a nonce s under K_pi = KDF(pi, 3); both sides map the curve's
@@ -6,8 +6,9 @@ generator to G~ = s*G + H (H from an anonymous ECDH), run a second ECDH on G~ an
 session keys from it; authentication tokens (MACs over each other's ephemeral key) confirm
 the keys. Secure messaging then runs with AES or 3DES (`hardware.cards.sm`), SSC = 0.
 
-The arithmetic (`PaceMath`) is separate from the APDUs so the worked example in ICAO
-9303-11 appendix G.1 checks it step by step, and the card emulator shares it.
+The arithmetic (`PaceMath`, over a standardized curve or an RFC 5114 group) is separate from
+the APDUs so the worked examples in ICAO 9303-11 appendix G (G.1 ECDH, G.2 DH) check it
+step by step, and the card emulator shares it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from hardware.cards import apdu, ec_math, tlv
 from hardware.cards.apdu import Transport
+from hardware.cards.dh_groups import STANDARD_GROUPS, DhGroup
 from hardware.cards.errors import AccessDenied, MalformedCardData, SecureMessagingError
 from hardware.cards.mrz import AccessKey, CanKey
 from hardware.cards.security_infos import STANDARD_CURVES, PaceInfo
@@ -35,7 +37,10 @@ class PaceUnsupported(Exception):
 
 
 def supported(info: PaceInfo) -> bool:
-    return info.mapping == "ECDH-GM" and info.parameter_id in STANDARD_CURVES
+    """Generic mapping on a standardized curve (ECDH) or RFC 5114 group (DH)."""
+    if info.mapping == "ECDH-GM":
+        return info.parameter_id in STANDARD_CURVES
+    return info.mapping == "DH-GM" and info.parameter_id in STANDARD_GROUPS
 
 
 def password(key: AccessKey) -> tuple[int, bytes]:
@@ -63,16 +68,73 @@ def decrypt_nonce(cipher: str, k_pi: bytes, z: bytes) -> bytes:
     return dec.update(z) + dec.finalize()
 
 
-def public_key_data(oid: str, point: bytes) -> bytes:
-    """The ECDH public key data object (7F49) the authentication tokens are computed over."""
-    return tlv.encode(0x7F49, tlv.encode_oid(oid) + tlv.encode(0x86, point))
+def public_key_data(oid: str, key: bytes, tag: int = 0x86) -> bytes:
+    """The public key data object (7F49) the authentication tokens are computed over: an EC
+    point in 86, a DH public value in 84 (an unsigned integer, no leading zero bytes)."""
+    if tag == 0x84:
+        key = key.lstrip(b"\x00") or b"\x00"
+    return tlv.encode(0x7F49, tlv.encode_oid(oid) + tlv.encode(tag, key))
+
+
+class _EcGroup:
+    """Generic mapping over an elliptic curve: G~ = s*G + H."""
+
+    key_tag = 0x86
+
+    def __init__(self, curve: ec_math.Curve) -> None:
+        self.curve = curve
+
+    def random_scalar(self) -> int:
+        return ec_math.random_scalar(self.curve)
+
+    def public(self, scalar: int, generator: Any = None) -> bytes:
+        return ec_math.encode_point(self.curve, (generator or self.curve.generator) * scalar)
+
+    def mapped(self, nonce: bytes, scalar: int, their_map_key: bytes) -> Any:
+        h = ec_math.decode_point(self.curve, their_map_key) * scalar
+        mapped = self.curve.generator * int.from_bytes(nonce, "big") + h
+        if mapped == ec_math.INFINITY:
+            raise MalformedCardData("PACE mapping gave the point at infinity")
+        return mapped
+
+    def shared(self, scalar: int, their_key: bytes) -> bytes:
+        return ec_math.shared_x(self.curve, scalar, ec_math.decode_point(self.curve, their_key))
+
+
+class _DhGroup:
+    """Generic mapping over a prime field: g~ = g^s * h mod p."""
+
+    key_tag = 0x84
+
+    def __init__(self, group: DhGroup) -> None:
+        self.group = group
+
+    def random_scalar(self) -> int:
+        return self.group.random_exponent()
+
+    def public(self, scalar: int, generator: Any = None) -> bytes:
+        base = self.group.g if generator is None else int(generator)
+        return self.group.encode(pow(base, scalar, self.group.p))
+
+    def mapped(self, nonce: bytes, scalar: int, their_map_key: bytes) -> Any:
+        g = self.group
+        h = pow(g.decode(their_map_key), scalar, g.p)
+        mapped = pow(g.g, int.from_bytes(nonce, "big"), g.p) * h % g.p
+        if mapped in (0, 1):
+            raise MalformedCardData("PACE mapping gave a degenerate generator")
+        return mapped
+
+    def shared(self, scalar: int, their_key: bytes) -> bytes:
+        g = self.group
+        return g.encode(pow(g.decode(their_key), scalar, g.p))
 
 
 @dataclass
 class PaceMath:
-    """One side's PACE-GM-ECDH computations on one curve (terminal and chip alike)."""
+    """One side's PACE generic-mapping computations (terminal and chip alike), over a curve
+    (ECDH) or a prime field (DH)."""
 
-    curve: ec_math.Curve
+    group: _EcGroup | _DhGroup
     oid: str
     cipher: str
 
@@ -80,30 +142,40 @@ class PaceMath:
     def for_info(cls, info: PaceInfo) -> PaceMath:
         if not supported(info) or info.parameter_id is None:
             raise PaceUnsupported(f"PACE {info.mapping} parameters {info.parameter_id}")
-        return cls(ec_math.curve_named(STANDARD_CURVES[info.parameter_id]), info.oid, info.cipher)
+        group: _EcGroup | _DhGroup
+        if info.mapping == "DH-GM":
+            group = _DhGroup(STANDARD_GROUPS[info.parameter_id])
+        else:
+            group = _EcGroup(ec_math.curve_named(STANDARD_CURVES[info.parameter_id]))
+        return cls(group, info.oid, info.cipher)
+
+    def random_scalar(self) -> int:
+        return self.group.random_scalar()
 
     def public(self, scalar: int, generator: Any = None) -> bytes:
-        return ec_math.encode_point(self.curve, (generator or self.curve.generator) * scalar)
+        return self.group.public(scalar, generator)
 
     def mapped_generator(self, nonce: bytes, scalar: int, their_map_key: bytes) -> Any:
-        """G~ = s*G + H, H = scalar * their mapping key (checked to lie on the curve)."""
-        h = ec_math.decode_point(self.curve, their_map_key) * scalar
-        mapped = self.curve.generator * int.from_bytes(nonce, "big") + h
-        if mapped == ec_math.INFINITY:
-            raise MalformedCardData("PACE mapping gave the point at infinity")
-        return mapped
+        """The mapped generator from the nonce and the other side's mapping key (checked)."""
+        return self.group.mapped(nonce, scalar, their_map_key)
 
     def shared_secret(self, scalar: int, their_key: bytes) -> bytes:
-        return ec_math.shared_x(self.curve, scalar, ec_math.decode_point(self.curve, their_key))
+        return self.group.shared(scalar, their_key)
 
     def token(self, ks_mac: bytes, their_key: bytes) -> bytes:
-        return mac_for(self.cipher, ks_mac, public_key_data(self.oid, their_key))
+        data = public_key_data(self.oid, their_key, self.group.key_tag)
+        return mac_for(self.cipher, ks_mac, data)
 
 
 def _ga(transport: Transport, tag: int, value: bytes, last: bool = False) -> tlv.Tlv:
     """One GENERAL AUTHENTICATE step (chained with CLA 10 except the last)."""
     data = tlv.encode(0x7C, tlv.encode(tag, value) if tag else b"")
-    answer = transport.transmit(apdu.command(0x00 if last else 0x10, 0x86, 0, 0, data, le=256))
+    extended = len(data) > 255  # 2048-bit DH public values need extended length
+    command = apdu.command(
+        0x00 if last else 0x10, 0x86, 0, 0, data, le=0x10000 if extended else 256,
+        extended=extended,
+    )  # fmt: skip
+    answer = transport.transmit(command)
     if answer.sw in (0x6300, 0x6982) or answer.sw1 == 0x63:
         raise AccessDenied(f"PACE step {tag:02X} refused: {answer.sw:04X}")
     if not answer.ok:
@@ -137,10 +209,7 @@ def establish(
     if z.tag != 0x80:
         raise MalformedCardData("PACE: no encrypted nonce")
     nonce = decrypt_nonce(info.cipher, k_pi, z.value)
-    map_scalar, eph_scalar = scalars or (
-        ec_math.random_scalar(math.curve),
-        ec_math.random_scalar(math.curve),
-    )
+    map_scalar, eph_scalar = scalars or (math.random_scalar(), math.random_scalar())
     chip_map = _ga(transport, 0x81, math.public(map_scalar))
     if chip_map.tag != 0x82:
         raise MalformedCardData("PACE: no mapping key from the chip")

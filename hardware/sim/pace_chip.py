@@ -1,4 +1,4 @@
-"""The chip's side of PACE Generic Mapping (ECDH) for the eMRTD emulator.
+"""The chip's side of PACE Generic Mapping (ECDH and DH) for the eMRTD emulator.
 
 Shares `hardware.cards.pace.PaceMath` with the terminal, so the emulator is only as right
 as the arithmetic the worked-example test pins down; the protocol steps (which key is sent
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from hardware.cards import ec_math, pace, security_infos, tlv
+from hardware.cards import pace, security_infos, tlv
 from hardware.cards.errors import MalformedCardData
 from hardware.cards.mrz import BacKey, CanKey
 from hardware.cards.security_infos import PaceInfo
@@ -84,14 +84,14 @@ class PaceChip:
             z = pace.encrypt_nonce(cipher, k_pi, self._nonce)
             return self._next(tlv.encode(0x80, z))
         if self._step == 2 and item is not None and item.tag == 0x81:
-            self._map_scalar = ec_math.random_scalar(math.curve)
+            self._map_scalar = math.random_scalar()
             self._their_map = item.value
             self._mapped = math.mapped_generator(self._nonce, self._map_scalar, item.value)
             return self._next(tlv.encode(0x82, math.public(self._map_scalar)))
         if self._step == 3 and item is not None and item.tag == 0x83:
             if item.value == self._their_map:
                 raise MalformedCardData("terminal reused its mapping key")
-            self._eph_scalar = ec_math.random_scalar(math.curve)
+            self._eph_scalar = math.random_scalar()
             self._ours = math.public(self._eph_scalar, self._mapped)
             self._theirs = item.value
             self._secret = math.shared_secret(self._eph_scalar, item.value)

@@ -22,7 +22,9 @@ BSI_PACE = "0.4.0.127.0.7.2.2.4"
 GM_3DES, GM_AES128 = f"{BSI_PACE}.2.1", f"{BSI_PACE}.2.2"
 GM_AES192, GM_AES256 = f"{BSI_PACE}.2.3", f"{BSI_PACE}.2.4"
 IM_AES128 = f"{BSI_PACE}.4.2"
+DH_AES128, DH_AES256 = f"{BSI_PACE}.1.2", f"{BSI_PACE}.1.4"
 P256, BP256, BP384, BP512 = 12, 13, 16, 17
+MODP1024, MODP2048_256 = 0, 2  # RFC 5114 groups
 
 
 @pytest.fixture
@@ -38,8 +40,22 @@ def _access_instructions(card: EmrtdCard) -> set[int]:
 
 @pytest.mark.parametrize(
     ("oid", "param"),
-    [(GM_AES128, P256), (GM_AES256, BP256), (GM_AES192, BP384), (GM_3DES, P256)],
-    ids=["aes128-p256", "aes256-brainpool256", "aes192-brainpool384", "3des-p256"],
+    [
+        (GM_AES128, P256),
+        (GM_AES256, BP256),
+        (GM_AES192, BP384),
+        (GM_3DES, P256),
+        (DH_AES128, MODP1024),
+        (DH_AES256, MODP2048_256),
+    ],
+    ids=[
+        "aes128-p256",
+        "aes256-brainpool256",
+        "aes192-brainpool384",
+        "3des-p256",
+        "dh1024-aes128",
+        "dh2048-aes256",
+    ],
 )
 def test_pace_only_chip_opens_with_the_mrz(
     pcscd: PrivatePcscd, reader: PcscCardReader, pki: DemoPki, oid: str, param: int

@@ -1,6 +1,7 @@
-"""PACE Generic Mapping (ECDH, brainpoolP256r1, AES-128, MRZ password) against the worked
-example published in ICAO Doc 9303 part 11, appendix G.1: every intermediate value and
-every command the terminal sends must be the document's."""
+"""PACE Generic Mapping against the worked examples published in ICAO Doc 9303 part 11,
+appendix G: G.1 (ECDH, brainpoolP256r1, AES-128, MRZ password), where every intermediate
+value and every command the terminal sends must be the document's, and G.2 (DH, RFC 5114
+1024-bit group, AES-128)."""
 
 from __future__ import annotations
 
@@ -56,10 +57,11 @@ def test_each_computation_matches_the_worked_example() -> None:
     assert pace.decrypt_nonce("AES-128", k_pi, Z) == NONCE
     math = pace.PaceMath.for_info(INFO)
     assert math.public(MAP_SCALAR) == TERMINAL_MAP
-    h = ec_math.decode_point(math.curve, CHIP_MAP) * MAP_SCALAR
-    assert ec_math.encode_point(math.curve, h) == SHARED_H
+    curve = ec_math.curve_named("BRAINPOOLP256r1")
+    h = ec_math.decode_point(curve, CHIP_MAP) * MAP_SCALAR
+    assert ec_math.encode_point(curve, h) == SHARED_H
     mapped = math.mapped_generator(NONCE, MAP_SCALAR, CHIP_MAP)
-    assert ec_math.encode_point(math.curve, mapped) == MAPPED_G
+    assert ec_math.encode_point(curve, mapped) == MAPPED_G
     assert math.public(EPH_SCALAR, mapped) == TERMINAL_EPH
     assert math.shared_secret(EPH_SCALAR, CHIP_EPH) == SECRET
     assert derive_key(SECRET, 1, "AES-128") == KS_ENC
@@ -96,3 +98,66 @@ def test_the_terminal_sends_the_example_commands_and_agrees_the_keys() -> None:
     assert ga3 == H("1086000045") + H("7C438341") + TERMINAL_EPH + b"\x00"
     assert ga4 == H("008600000C7C0A8508") + T_PCD + b"\x00"
     assert (sm.cipher.ks_enc, sm.cipher.ks_mac, sm.ssc) == (KS_ENC, KS_MAC, 0)  # type: ignore[attr-defined]
+
+
+# ICAO 9303-11 appendix G.2: DH generic mapping, RFC 5114 1024-bit group (parameter id 0)
+DH_OID = "0.4.0.127.0.7.2.2.4.1.2"  # id-PACE-DH-GM-AES-CBC-CMAC-128
+DH_INFO = PaceInfo(DH_OID, "DH-GM", "AES-128", 2, 0)
+DH_Z = H("854D8DF5827FA6852D1A4FA701CDDDCA")
+DH_NONCE = H("FA5B7E3E49753A0DB9178B7B9BD898C8")
+DH_MAP_SCALAR = int("5265030F751F4AD18B08AC565FC7AC952E41618D", 16)
+DH_EPH_SCALAR = int("89CCD99B0E8D3B1F11E1296DCA68EC53411CF2CA", 16)
+DH_TERMINAL_MAP = H(
+    "23FB3749EA030D2A25B278D2A562047ADE3F01B74F17A15402CB7352CA7D2B3E"
+    "B71C343DB13D1DEBCE9A3666DBCFC920B49174A602CB47965CAA73DC702489A4"
+    "4D41DB914DE9613DC5E98C94160551C0DF86274B9359BC0490D01B03AD54022D"
+    "CB4F57FAD6322497D7A1E28D46710F461AFE710FBBBC5F8BA166F4311975EC6C"
+)
+DH_CHIP_MAP = H(
+    "78879F57225AA8080D52ED0FC890A4B25336F699AA89A2D3A189654AF70729E6"
+    "23EA5738B26381E4DA19E004706FACE7B235C2DBF2F38748312F3C98C2DD4882"
+    "A41947B324AA1259AC22579DB93F7085655AF30889DBB845D9E6783FE42C9F24"
+    "49400306254C8AE8EE9DD812A804C0B66E8CAFC14F84D8258950A91B44126EE6"
+)
+DH_MAPPED_G = H(
+    "7C9CBFE98F9FBDDA8D143506FA7D9306F4CB17E3C71707AFF5E1C1A123702496"
+    "84D64EE37AF44B8DBD9D45BF6023919CBAA027AB97ACC771666C8E98FF483301"
+    "BFA4872DEDE9034EDFACB70814166B7F360676829B826BEA57291B5AD69FBC84"
+    "EF1E779032A305803F74341793E869742D401325B37EE8565FFCDEE618342DC5"
+)
+DH_TERMINAL_EPH = H(
+    "907D89E2D425A178AA81AF4A7774EC8E388C115CAE67031E85EECE520BD91155"
+    "1B9AE4D04369F29A02626C86FBC6747CC7BC352645B6161A2A42D44EDA80A08F"
+    "A8D61B76D3A154AD8A5A51786B0BC07147057871A922212C5F67F43173172236"
+    "B7747D1671E6D692A3C7D40A0C3C5CE397545D015C175EB5130551EDBC2EE5D4"
+)
+DH_CHIP_EPH = H(
+    "075693D9AE941877573E634B6E644F8E60AF17A0076B8B123D9201074D36152B"
+    "D8B3A213F53820C42ADC79AB5D0AEEC3AEFB91394DA476BD97B9B14D0A65C1FC"
+    "71A0E019CB08AF55E1F729005FBA7E3FA5DC41899238A250767A6D46DB974064"
+    "386CD456743585F8E5D90CC8B4004B1F6D866C79CE0584E49687FF61BC29AEA1"
+)
+DH_SECRET = H(
+    "6BABC7B3A72BCD7EA385E4C62DB2625BD8613B24149E146A629311C4CA6698E3"
+    "8B834B6A9E9CD7184BA8834AFF5043D436950C4C1E7832367C10CB8C314D40E5"
+    "990B0DF7013E64B4549E2270923D06F08CFF6BD3E977DDE6ABE4C31D55C0FA2E"
+    "465E553E77BDF75E3193D3834FC26E8EB1EE2FA1E4FC97C18C3F6CFFFE2607FD"
+)
+
+
+def test_dh_generic_mapping_matches_the_worked_example() -> None:
+    _, pi = pace.password(KEY)
+    k_pi = derive_key(pi, 3, "AES-128")
+    assert pace.decrypt_nonce("AES-128", k_pi, DH_Z) == DH_NONCE
+    math = pace.PaceMath.for_info(DH_INFO)
+    assert math.public(DH_MAP_SCALAR) == DH_TERMINAL_MAP
+    mapped = math.mapped_generator(DH_NONCE, DH_MAP_SCALAR, DH_CHIP_MAP)
+    assert mapped == int.from_bytes(DH_MAPPED_G, "big")
+    assert math.public(DH_EPH_SCALAR, mapped) == DH_TERMINAL_EPH
+    secret = math.shared_secret(DH_EPH_SCALAR, DH_CHIP_EPH)
+    assert secret == DH_SECRET
+    assert derive_key(secret, 1, "AES-128") == H("2F7F46ADCC9E7E521B45D192FAFA9126")
+    ks_mac = derive_key(secret, 2, "AES-128")
+    assert ks_mac == H("805A1D27D45A5116F73C54469462B7D8")
+    assert math.token(ks_mac, DH_CHIP_EPH) == H("B46DD9BD4D98381F")
+    assert math.token(ks_mac, DH_TERMINAL_EPH) == H("917F37B5C0E6D8D1")
