@@ -1,8 +1,9 @@
 """ICAO 9303 eMRTD profile: passports and the national ID cards that follow ICAO 9303.
 
-Reading order: SELECT the LDS1 application, access control with the first key the chip
-accepts, then the files under secure messaging (see `read_document`); passive, active and
-chip authentication are run on what was read and reported on the document as `checks`, in
+Reading order: access control (PACE when EF.CardAccess offers it, else BAC after SELECT of
+the LDS1 application; `hardware.cards.access`) with the first key the chip accepts, then the
+files under secure messaging (see `read_document`); passive, active and chip
+authentication are run on what was read and reported on the document as `checks`, in
 words, never silently dropped.
 """
 

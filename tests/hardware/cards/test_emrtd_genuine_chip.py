@@ -102,3 +102,21 @@ def test_chip_that_will_not_sign_is_left_for_review(
     mute = dataclasses.replace(issue_passport(pki=pki, aa="rsa"), aa_key=None)
     doc = _read(pcscd, reader, mute)
     assert _results(doc)["active"] == CheckResult.NOT_CHECKED
+
+
+def test_a_clone_that_puts_its_own_key_in_dg15_fails_passive_authentication(
+    pcscd: PrivatePcscd, reader: PcscCardReader, pki: DemoPki
+) -> None:
+    """Active authentication alone would pass (the clone holds the key it wrote); the
+    issuer's hash of DG15 in EF.SOD is what catches it."""
+    genuine = issue_passport(pki=pki, aa="rsa")
+    own = issue_passport(pki=pki, aa="rsa")  # a key pair the copier made, DG15 to match
+    clone = dataclasses.replace(
+        genuine,
+        files=genuine.files | {b"\x01\x0f": own.files[b"\x01\x0f"]},
+        aa_key=own.aa_key,
+    )
+    doc = _read(pcscd, reader, clone)
+    assert _results(doc)["passive"] == CheckResult.FAILED
+    assert _results(doc)["active"] == CheckResult.PASSED
+    assert "DG15" in doc.extra["passive_auth_detail"]
