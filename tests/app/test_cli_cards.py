@@ -156,3 +156,16 @@ def test_a_damaged_csca_list_is_refused_in_both_languages(tmp_path: Path) -> Non
     assert result.exit_code == 1
     assert "CSCA 证书列表无法使用" in result.output and "cannot be used" in result.output
     assert "csca.ml" in result.output
+
+
+def test_auto_port_without_a_known_reader_says_so_in_both_languages() -> None:
+    from serial.tools import list_ports
+
+    from hardware.cards.serial_find import usb_serial_candidates
+
+    if usb_serial_candidates(ports=list_ports.comports()):
+        pytest.fail("this machine has a USB-serial bridge attached; the test needs none")
+    result = CliRunner().invoke(cards, ["read", "--kind", "gat467", "--port", "auto"])
+    assert result.exit_code == 1
+    assert "身份证阅读器通信失败" in result.output and "not communicating" in result.output
+    assert "known reader USB id" in result.output
