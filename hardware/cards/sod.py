@@ -109,8 +109,12 @@ def passive_authentication(
         expected = so.dg_hashes.get(number)
         if expected is None or hashlib.new(so.hash_algorithm, content).digest() != expected:
             mismatched.append(number)
-    cert = cms.load_certificate(so.certificates[0]) if so.certificates else None
-    signature_ok = cert is not None and cms.verify_signer(so.signed, cert)
+    # EF.SOD may carry more than the signer's certificate: the signer is the one whose key
+    # verifies the signature (else the first, for the report)
+    certs = [c for c in map(cms.load_certificate, so.certificates) if c is not None]
+    cert = next((c for c in certs if cms.verify_signer(so.signed, c)), None)
+    signature_ok = cert is not None
+    cert = cert or (certs[0] if certs else None)
     if issued is None and 12 not in mismatched:
         issued = issue_date(data_groups.get(12))
     if issued is None and so.signed.signing_time is not None:

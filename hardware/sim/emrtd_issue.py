@@ -123,8 +123,9 @@ def dg2_for(image: bytes, jpeg2000: bool = False) -> bytes:
 
 
 def signed_data(content_type: str, econtent: bytes, key: ec.EllipticCurvePrivateKey,
-                cert: x509.Certificate) -> bytes:  # fmt: skip
-    """CMS SignedData (ContentInfo) over `econtent`, one ECDSA-SHA256 signer, as ICAO uses."""
+                cert: x509.Certificate, others: tuple[x509.Certificate, ...] = ()) -> bytes:  # fmt: skip
+    """CMS SignedData (ContentInfo) over `econtent`, one ECDSA-SHA256 signer, as ICAO uses;
+    `others` are extra certificates listed before the signer's (some issuers add the CSCA)."""
     sha256 = tlv.seq(tlv.encode_oid("2.16.840.1.101.3.4.2.1"))
     attrs_body = tlv.seq(
         tlv.encode_oid("1.2.840.113549.1.9.3"), tlv.set_of(tlv.encode_oid(content_type))
@@ -145,13 +146,17 @@ def signed_data(content_type: str, econtent: bytes, key: ec.EllipticCurvePrivate
         tlv.encode_int(3),
         tlv.set_of(sha256),
         tlv.seq(tlv.encode_oid(content_type), tlv.encode(0xA0, tlv.encode(0x04, econtent))),
-        tlv.encode(0xA0, cert.public_bytes(serialization.Encoding.DER)),
+        tlv.encode(
+            0xA0, b"".join(c.public_bytes(serialization.Encoding.DER) for c in (*others, cert))
+        ),
         tlv.set_of(signer),
     )
     return tlv.seq(tlv.encode_oid("1.2.840.113549.1.7.2"), tlv.encode(0xA0, body))
 
 
-def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
+def build_sod(
+    groups: dict[int, bytes], pki: DemoPki, others: tuple[x509.Certificate, ...] = ()
+) -> bytes:
     lds = tlv.seq(
         tlv.encode_int(0),
         tlv.seq(tlv.encode_oid("2.16.840.1.101.3.4.2.1")),
@@ -160,7 +165,7 @@ def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
             for n, c in sorted(groups.items())
         ]),
     )  # fmt: skip
-    return tlv.encode(0x77, signed_data("2.23.136.1.1.1", lds, pki.ds_key, pki.ds_cert))
+    return tlv.encode(0x77, signed_data("2.23.136.1.1.1", lds, pki.ds_key, pki.ds_cert, others))
 
 
 def master_list(cscas: list[x509.Certificate], signer: DemoPki) -> bytes:

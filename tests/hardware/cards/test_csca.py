@@ -21,6 +21,7 @@ from hardware.cards.sod import passive_authentication
 from hardware.sim.emrtd_issue import (
     DemoPki,
     Passport,
+    build_sod,
     issue_passport,
     make_pki,
     master_list,
@@ -128,3 +129,11 @@ def test_master_list_signed_by_a_stranger_is_refused(tmp_path: Path, pki: DemoPk
     with pytest.raises(CscaListError) as info:
         load_certificates(str(ml))
     assert "not certified" in info.value.detail
+
+
+def test_the_signer_is_found_among_several_certificates_in_ef_sod(pki: DemoPki) -> None:
+    passport = issue_passport(pki=pki)
+    groups = {1: passport.files[b"\x01\x01"], 2: passport.files[b"\x01\x02"]}
+    sod = build_sod(groups, pki, others=(pki.csca_cert,))  # the CSCA listed first
+    result = passive_authentication(sod, groups, TrustStore((pki.csca_cert,)))
+    assert (result.status, result.csca) == (PassiveAuth.PASSED, "trusted")
