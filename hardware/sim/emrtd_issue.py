@@ -80,6 +80,21 @@ def td3_mrz(
     return line1 + body + check_digit(composite)
 
 
+def td1_mrz(
+    surname: str, given: str, number: str, nationality: str, birth: str, sex: str, expiry: str,
+    issuer: str = "UTO",
+) -> str:  # fmt: skip
+    """A 90-character ID card MRZ (TD1, three lines of 30) with correct check digits."""
+    doc = number.ljust(9, "<")
+    line1 = f"I<{issuer}{doc}{check_digit(doc)}".ljust(30, "<")
+    line2 = f"{birth}{check_digit(birth)}{sex}{expiry}{check_digit(expiry)}{nationality}".ljust(
+        29, "<"
+    )
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    names = f"{surname.upper().replace(' ', '<')}<<{given.upper().replace(' ', '<')}"
+    return line1 + line2 + check_digit(composite) + names.ljust(30, "<")[:30]
+
+
 def chip_photo(
     source: bytes | None,
     max_bytes: int = 20_000,
@@ -256,12 +271,14 @@ def issue_passport(
     pace: tuple[str, int] | None = None,
     bac: bool = True,
     can: str = "123456",
+    layout: str = "td3",
 ) -> Passport:
     """A chip as an issuing state would write it. `aa`: "rsa" or "ec" (DG15; ECDSA also
     names its hash in DG14); `ca`: a curve name (DG14 chip authentication key); `issued`:
     YYYYMMDD in DG12; `pace`: (PACEInfo OID, parameter id) in EF.CardAccess; `bac=False`
-    makes a PACE-only chip."""
-    mrz = td3_mrz(surname, given, number, nationality, birth, sex, expiry, issuer)
+    makes a PACE-only chip; `layout="td1"` issues an ID card (90-character MRZ in DG1)."""
+    make_mrz = td1_mrz if layout == "td1" else td3_mrz
+    mrz = make_mrz(surname, given, number, nationality, birth, sex, expiry, issuer)
     groups = {1: tlv.encode(0x61, tlv.encode(0x5F1F, mrz.encode("ascii")))}
     image = chip_photo(photo, photo_bytes, jpeg2000, photo_box)
     groups[2] = dg2_for(image, jpeg2000)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from hardware.cards.document import CheckResult, PassiveAuth, ReadingMethod
+from hardware.cards.document import CheckResult, DocumentType, PassiveAuth, ReadingMethod
 from hardware.cards.errors import AccessDenied, BacKeyNeeded
 from hardware.cards.mrz import CanKey
 from hardware.cards.pcsc import PcscCardReader
@@ -78,10 +78,16 @@ def test_pace_only_chip_opens_with_the_mrz(
 def test_id_card_opens_with_its_can(
     pcscd: PrivatePcscd, reader: PcscCardReader, pki: DemoPki
 ) -> None:
-    passport = issue_passport(pki=pki, pace=(GM_AES128, BP512), bac=False, can="482913")
+    passport = issue_passport(
+        pki=pki, pace=(GM_AES128, BP512), bac=False, can="482913", layout="td1",
+        number="L01X00T47", surname="MUSTERMANN", given="ERIKA", sex="F",
+    )  # fmt: skip
     with VpcdSlot(EmrtdCard(passport), pcscd.port):
         doc = reader.read(10, bac=CanKey("482913"))
     assert doc is not None and doc.reading_method == ReadingMethod.PCSC_EMRTD_PACE
+    assert doc.doc_type == DocumentType.EMRTD_ID  # a TD1 MRZ in DG1
+    assert (doc.number, doc.name, doc.sex) == ("L01X00T47", "MUSTERMANN ERIKA", "F")
+    assert doc.extra["mrz_check_digits"] == "ok"
 
 
 def test_wrong_can_is_access_denied_and_the_right_one_then_opens(
