@@ -21,6 +21,7 @@ from examkiosk.app import (
     cli_face,
     cli_station,
     cli_sync,
+    cli_update,
 )
 from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import (
@@ -223,5 +224,6 @@ for group in (
     cli_devices.devices,
     cli_accounts.accounts,
     cli_accounts.audit,
+    cli_update.update,
 ):
     main.add_command(group)
