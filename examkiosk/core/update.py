@@ -142,7 +142,7 @@ def check_update(path: Path, station: Station, install: Installation) -> UpdateM
 
 
 def apply_update(
-    path: Path, station: Station, person: Person, install: Installation | None = None
+    path: Path, station: Station, person: Person | None, install: Installation | None = None
 ) -> AppliedUpdate:
     """Verify and install the update in `path`; see the module docstring for the order.
 

@@ -31,6 +31,7 @@ from examkiosk.ui import theme
 from examkiosk.ui.admin.audit_view import AuditDialog
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
+from examkiosk.ui.admin.update import UpdatePanel
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
@@ -176,6 +177,8 @@ class AdminScreen(QWidget):
             1,
             1,
         )
+        self.update_panel = UpdatePanel(station, ops, self.guarded)  # issue 15
+        grid.addWidget(self.update_panel, 2, 0, 1, 2)
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
         for row in (0, 1):
@@ -278,6 +281,7 @@ class AdminScreen(QWidget):
         self.texts.apply()
         self.import_progress.retranslate()
         self.export_progress.retranslate()
+        self.update_panel.retranslate()
         for name, (zh, en, colour) in self._results.items():
             self._set_result(name, zh, en, colour)
         self._render_summary()
