@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from examkiosk.core.attempt import Attempt
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import (
     AttemptClosed,
@@ -33,6 +34,19 @@ from examkiosk.core.timing import (
 )
 
 MAX_CODE_TRIES = 5
+# A session that persisted its time this recently is taken to be alive on another seat.
+LIVE_SESSION_SECONDS = 20.0
+
+
+class TakeoverRequired(Refused):
+    """The attempt is running on another seat right now; an invigilator must approve."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "该考生的作答正在另一座位进行中。如需改在本座位继续，请举手示意监考员确认。",
+            "This candidate's exam is running at another seat right now. To continue here, "
+            "raise your hand: an invigilator must approve.",
+        )
 
 
 class ResumeCodesExhausted(Refused):
@@ -99,13 +113,24 @@ class SessionKeeper:
         return attempt
 
     def resume(
-        self, attempt: Attempt, policy: OutagePolicy, *, code: str | None, invigilator: str
+        self,
+        attempt: Attempt,
+        policy: OutagePolicy,
+        *,
+        code: str | None,
+        invigilator: str,
+        takeover_by: Person | None = None,
     ) -> Outage | None:
         """Open a new session on `attempt`, counting the outage since its last persisted
-        moment per `policy`; None if this keeper already holds the session."""
+        moment per `policy`; None if this keeper already holds the session.
+
+        TakeoverRequired when another session kept the attempt alive within the last
+        LIVE_SESSION_SECONDS (a second sign-in while the candidate is working elsewhere)
+        unless `takeover_by` is an invigilator, whose approval is audited."""
         attempt_id = attempt.attempt_id
         if self.owns(attempt_id):
             return None  # same engine, same session: time kept running
+        self._check_takeover(attempt_id, takeover_by)
         clock = self._station.clock
         with self._station.store.transaction() as conn:
             row = conn.execute(
@@ -195,6 +220,26 @@ class SessionKeeper:
             )
         self.sessions[attempt_id] = session
         return outage
+
+    def _check_takeover(self, attempt_id: str, takeover_by: Person | None) -> None:
+        clock = self._station.clock
+        rows = self._station.store.query(
+            "SELECT session_id, boot_id, last_mono FROM attempt_runtime WHERE attempt_id = ?",
+            (attempt_id,),
+        )
+        if not rows or not rows[0][0] or rows[0][1] != self._boot:
+            return
+        if clock.monotonic() - float(rows[0][2]) >= LIVE_SESSION_SECONDS:
+            return  # the other window went quiet: an ordinary resume
+        if takeover_by is None:
+            with self._station.store.transaction() as conn:
+                audit(
+                    self._station, conn, None, "seat_takeover_refused", {"attempt_id": attempt_id}
+                )
+            raise TakeoverRequired()
+        require(takeover_by, "seat.takeover")
+        with self._station.store.transaction() as conn:
+            audit(self._station, conn, takeover_by, "seat_takeover", {"attempt_id": attempt_id})
 
     @staticmethod
     def _code_failures(conn: Any, attempt_id: str) -> int:
