@@ -23,6 +23,7 @@ def run_setup(data_dir: Path, *, full_screen: bool = True) -> Station | None:
     apply_theme(app)
     ops = Operations()
     page = SetupPage(data_dir, ops)
+    page.setWindowTitle("ExamKiosk setup")
     chosen: list[Station] = []
 
     def finished(station: Station) -> None:
