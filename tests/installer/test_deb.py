@@ -195,3 +195,34 @@ def test_installed_window_opens_on_a_real_x_server(unpacked: Path, tmp_path: Pat
         _, err = window.communicate(timeout=30)
     assert alive, err[-3000:]
     assert "Could not load the Qt platform plugin" not in err and "Traceback" not in err
+
+
+@pytest.mark.timeout(300)
+def test_fresh_install_opens_the_set_up_page_on_a_real_x_server(
+    unpacked: Path, tmp_path: Path
+) -> None:
+    xvfb_run = shutil.which("xvfb-run")
+    assert xvfb_run and shutil.which("xwininfo"), "xvfb-run/xwininfo missing (make system-deps)"
+    program = unpacked / OPT / "current" / "examkiosk"
+    fresh = tmp_path / "fresh"
+    # Inside one X session: start the program on an empty data directory, wait for a window
+    # named "ExamKiosk setup" (the set-up page), report, stop the program.
+    script = (
+        f'"{program}" run --data-dir "{fresh}" & pid=$!; '
+        "for i in $(seq 1 120); do "
+        "  if xwininfo -root -tree | grep -q 'ExamKiosk setup'; then echo SETUP-PAGE; break; fi; "
+        "  kill -0 $pid 2>/dev/null || { echo ENDED; break; }; sleep 0.5; "
+        "done; kill $pid 2>/dev/null; wait $pid 2>/dev/null; true"
+    )
+    env = program_env()
+    del env["QT_QPA_PLATFORM"]
+    result = subprocess.run(
+        [xvfb_run, "-a", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    assert "SETUP-PAGE" in result.stdout, result.stdout + result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert not (fresh / "station.db").exists()  # nothing is written before the technician acts
