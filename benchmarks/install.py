@@ -177,13 +177,18 @@ def main() -> int:
         x = Xvfb()
         try:
             installed_runs = [
-                time_to_window([str(program), "demo", "--data-dir", str(venue)], x.display,
-                               "ExamKiosk")  # fmt: skip
+                time_to_window(
+                    [str(program), "demo", "--data-dir", str(venue)], x.display, "ExamKiosk"
+                )  # fmt: skip
                 for _ in range(args.runs)
             ]
             source_runs = [
-                time_to_window([sys.executable, "-m", "examkiosk.app", "demo", "--data-dir",
-                                str(venue)], x.display, "ExamKiosk", cwd=ROOT)  # fmt: skip
+                time_to_window(
+                    [sys.executable, "-m", "examkiosk.app", "demo", "--data-dir", str(venue)],
+                    x.display,
+                    "ExamKiosk",
+                    cwd=ROOT,
+                )  # fmt: skip
                 for _ in range(args.runs)
             ]
             print(

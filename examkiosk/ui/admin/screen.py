@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from examkiosk.core.authz import Person
 from examkiosk.core.errors import KioskError
@@ -159,7 +159,9 @@ class AdminScreen(QWidget):
             0,
             1,
         )
-        grid.addWidget(
+        export_column = QVBoxLayout()  # issue 15: the update panel sits under the export
+        export_column.setSpacing(12)
+        export_column.addWidget(
             card(
                 label(self.texts, "导出同步包", "Export a sync bundle", role="heading"),
                 label(
@@ -175,10 +177,10 @@ class AdminScreen(QWidget):
                 stretch=True,
             ),
             1,
-            1,
         )
-        self.update_panel = UpdatePanel(station, ops, self.guarded)  # issue 15
-        grid.addWidget(self.update_panel, 2, 0, 1, 2)
+        self.update_panel = UpdatePanel(station, ops, self.guarded)
+        export_column.addWidget(self.update_panel)
+        grid.addLayout(export_column, 1, 1)
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
         for row in (0, 1):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QFileDialog, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from examkiosk.core.station import Station
 from examkiosk.core.update import (
@@ -70,20 +70,25 @@ class UpdatePanel(QWidget):
         self.result = QLabel()
         self.result.setObjectName("update_result")
         self.result.setWordWrap(True)
+        # Compact (it shares a column with the bundle export at 1366x768): the rules are in
+        # the button's tooltip and docs/install.md.
+        self.texts.bind(
+            self.choose_button.setToolTip,
+            "更新文件（.eku）由考试中心签名；安装前核验，考试进行中不能安装，上一版本保留以便回退。",
+            "Update files (.eku) are signed by the exam centre and checked before anything "
+            "changes; never during a sitting; the previous version is kept for a roll-back.",
+        )
+        row = QWidget()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.addWidget(self.versions, 1)
+        row_layout.addWidget(self.choose_button)
+        row_layout.addWidget(self.restart_button)
+        self.result.hide()
         frame = card(
             label(self.texts, "程序更新", "Program update", role="heading"),
-            label(
-                self.texts,
-                "更新文件（.eku）由考试中心签名；安装前核验，考试进行中不能安装，上一版本保留以便回退。",
-                "Update files (.eku) are signed by the exam centre and checked before anything "
-                "changes; never during a sitting; the previous version is kept for a roll-back.",
-                role="muted",
-            ),
-            self.versions,
-            self.choose_button,
+            row,
             self.result,
-            self.restart_button,
-            stretch=True,
         )
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -172,4 +177,5 @@ class UpdatePanel(QWidget):
     def _set_result(self, zh: str, en: str, colour: str) -> None:
         self._result = (zh, en, colour)
         self.result.setText(tr(zh, en))
+        self.result.setVisible(bool(zh))
         self.result.setStyleSheet(f"color: {colour}; font-weight: bold;")
