@@ -63,6 +63,7 @@ var
 begin
   Result := True;
   if RegQueryStringValue(HKLM, 'Software\Microsoft\Windows\CurrentVersion\Uninstall\{6B0D1C52-7C9E-4C1A-9E4B-EXAMKIOSK015}_is1', 'DisplayVersion', Installed) then
+    // CompareStr is textual: right for single-digit parts only; a numeric compare is to do.
     if CompareStr(Installed, '{#Version}') > 0 then
     begin
       MsgBox('拒绝降级 Refusing to downgrade from ' + Installed + ' to {#Version}.', mbError, MB_OK);
