@@ -22,6 +22,7 @@ from examkiosk.app import (
     cli_ops,
     cli_station,
     cli_sync,
+    cli_update,
 )
 from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import (
@@ -228,5 +229,6 @@ for group in (
     cli_ops.inspect_cmd,
     cli_ops.logs_cmd,
     cli_ops.stats_cmd,
+    cli_update.update,
 ):
     main.add_command(group)

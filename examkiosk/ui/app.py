@@ -25,6 +25,7 @@ from examkiosk.store.layout import DataDir
 from examkiosk.ui.admin.operations import AutoBackupTimer
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.background_sync import BackgroundSync
+from examkiosk.ui.console_chord import install_console_chord
 from examkiosk.ui.door.camera_feed import CameraFeed
 from examkiosk.ui.door.screen import DoorScreen, SimulatedDoor
 from examkiosk.ui.i18n import error_text
@@ -296,6 +297,7 @@ def run_kiosk(
         idle_lock_ms=accounts.policy().idle_lock_minutes * 60_000,
     )
     background.start()  # only if the station knows its centre (examkiosk sync config)
+    install_console_chord(window, station)  # issue 15: technician console (docs/install.md)
     if simulated:
         window.show()  # the demo runs in a window on the developer's desktop
     else:

@@ -360,6 +360,12 @@ def openapi(out: Path | None, check: bool) -> None:
         out.write_text(text, "utf-8")
 
 
+# Commands that live in their own modules (they import this one for Context and pass_ctx).
+from sync.central.cli_update import make_update  # noqa: E402
+
+cli.add_command(make_update)
+
+
 def main(argv: list[str] | None = None) -> None:
     try:
         cli.main(args=argv, prog_name="examkiosk-central", standalone_mode=False)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from examkiosk.core.authz import Person
 from examkiosk.core.errors import KioskError
@@ -32,6 +32,7 @@ from examkiosk.ui.admin.audit_view import AuditDialog
 from examkiosk.ui.admin.operations import OperationsPanel
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
+from examkiosk.ui.admin.update import UpdatePanel
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
@@ -159,7 +160,9 @@ class AdminScreen(QWidget):
             0,
             1,
         )
-        grid.addWidget(
+        export_column = QVBoxLayout()  # issue 15: the update panel sits under the export
+        export_column.setSpacing(12)
+        export_column.addWidget(
             card(
                 label(self.texts, "导出同步包", "Export a sync bundle", role="heading"),
                 label(
@@ -175,8 +178,10 @@ class AdminScreen(QWidget):
                 stretch=True,
             ),
             1,
-            1,
         )
+        self.update_panel = UpdatePanel(station, ops, self.guarded)
+        export_column.addWidget(self.update_panel)
+        grid.addLayout(export_column, 1, 1)
         grid.addWidget(card(OperationsPanel(station, ops, self, guarded=self.guarded)), 2, 0, 1, 2)
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
@@ -280,6 +285,7 @@ class AdminScreen(QWidget):
         self.texts.apply()
         self.import_progress.retranslate()
         self.export_progress.retranslate()
+        self.update_panel.retranslate()
         for name, (zh, en, colour) in self._results.items():
             self._set_result(name, zh, en, colour)
         self._render_summary()
