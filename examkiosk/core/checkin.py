@@ -168,6 +168,9 @@ class CheckInDesk:
                     "invigilator": invigilator.strip(),
                     "reason": reason,
                     "snapshot_seq": snapshot_seq,
+                    "face_encoding": [round(v, 6) for v in assessment.face.probe]
+                    if assessment.face.probe
+                    else None,
                 },
             )
         return event.seq

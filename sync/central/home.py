@@ -200,6 +200,7 @@ class CentralHome:
         data = build_package(content, meta, keys, recipients, paper_password=paper_password)
         stored = read_package_meta(data).to_dict()
         package_shelf.put_package(self.store, stored, hashlib.sha256(data).hexdigest(), data)
+        package_shelf.put_roster(self.store, stored, content.get("roster"))
         return data
 
     def latest_package(self, venue_id: str) -> bytes | None:

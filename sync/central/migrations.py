@@ -145,6 +145,57 @@ STEPS: list[list[str]] = [
             PRIMARY KEY (station_id, upload_id, offset_bytes)
         )""",
     ],
+    # 3 (issue 13): staff accounts of the centre, their sessions (token hashes only), the
+    #    audit of who read or changed what, reviews of flagged check-ins, and the rosters
+    #    of issued packages (the "expected" column of check-in progress).
+    [
+        """CREATE TABLE staff (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            verifier TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure TEXT,
+            changed_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE staff_sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE central_audit (
+            id {serial},
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            client TEXT NOT NULL
+        )""",
+        "CREATE INDEX central_audit_by_action ON central_audit (action, at)",
+        """CREATE TABLE reviews (
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT NOT NULL,
+            PRIMARY KEY (kind, ref)
+        )""",
+        """CREATE TABLE expected_candidates (
+            sitting_id TEXT NOT NULL,
+            candidate_id TEXT NOT NULL,
+            venue_id TEXT NOT NULL,
+            ticket TEXT NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (sitting_id, candidate_id)
+        )""",
+        "CREATE INDEX events_by_type ON events (type)",
+    ],
 ]
 
 LATEST = len(STEPS)

@@ -1,0 +1,350 @@
+"""What the console shows, read from the central store. Plain data in, plain data out.
+
+Lists are bounded (`LIMIT`); anything a page would need to parse in bulk is filtered in SQL
+first (payloads are canonical JSON: sorted keys, no spaces, so a LIKE on `"key":value` is
+exact), so a page stays fast with a province's worth of events.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sync.central import hired_gun
+from sync.central.storage import CentralStore
+
+LIMIT = 200
+ONLINE_MINUTES = 5
+CHECKINS = ("checkin.admitted", "checkin.refused")
+SUBMITTED = "attempt.submitted"
+INCIDENT = "proctor.incident"
+INSPECTION = "inspection.done"
+
+
+def _ago(stamp: str | None, now: datetime) -> float | None:
+    if not stamp:
+        return None
+    try:
+        return (now - datetime.fromisoformat(stamp)).total_seconds()
+    except ValueError:
+        return None
+
+
+def stations(store: CentralStore, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every station: venue, online (contact within ONLINE_MINUTES), last contact, events,
+    missing events below the highest seen (the backlog the centre knows of), flags."""
+    now = now or datetime.now(UTC)
+    rows = store.read(
+        "SELECT station_id, venue_id, event_count, highest_seq, acked_seq, rollback, "
+        "last_received_at, sitting_id FROM stations ORDER BY venue_id, station_id"
+    )
+    quarantined = dict(
+        store.read("SELECT station_id, COUNT(*) FROM quarantine GROUP BY station_id")
+    )
+    out = []
+    for sid, venue, count, highest, acked, rollback, last, sitting in rows:
+        ago = _ago(last, now)
+        out.append(
+            {
+                "station_id": sid,
+                "venue_id": venue,
+                "events": int(count),
+                "missing": int(highest) - int(count),
+                "contiguous_seq": int(acked),
+                "rollback": bool(rollback),
+                "quarantined": int(quarantined.get(sid, 0)),
+                "last_contact": last,
+                "online": ago is not None and ago <= ONLINE_MINUTES * 60,
+                "sitting_id": sitting,
+            }
+        )
+    return out
+
+
+def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, Any]:
+    """The small document the console polls: totals and per-station counts."""
+    listed = stations(store, now)
+    checkins = store.read(
+        "SELECT type, COUNT(DISTINCT candidate_id) FROM events WHERE type IN (?, ?) GROUP BY type",
+        CHECKINS,
+    )
+    by_type = {t: int(n) for t, n in checkins}
+    return {
+        "events_total": sum(s["events"] for s in listed),
+        "stations_online": sum(1 for s in listed if s["online"]),
+        "stations_total": len(listed),
+        "admitted_total": by_type.get("checkin.admitted", 0),
+        "refused_total": by_type.get("checkin.refused", 0),
+        "stations": {
+            s["station_id"]: {"events": s["events"], "online": s["online"], "missing": s["missing"]}
+            for s in listed
+        },
+    }
+
+
+def progress(store: CentralStore) -> list[dict[str, Any]]:
+    """Check-in progress per sitting and venue: expected (from issued rosters), admitted,
+    refused (and not admitted later), no-shows (expected, neither)."""
+    expected: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for sitting, venue, cid in store.read(
+        "SELECT sitting_id, venue_id, candidate_id FROM expected_candidates"
+    ):
+        expected[(sitting, venue)].add(cid)
+    admitted: dict[tuple[str, str], set[str]] = defaultdict(set)
+    refused: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for sitting, venue, kind, cid in store.read(
+        "SELECT DISTINCT COALESCE(e.sitting_id, ''), s.venue_id, e.type, e.candidate_id "
+        "FROM events e JOIN stations s ON s.station_id = e.station_id "
+        "WHERE e.type IN (?, ?) AND e.candidate_id IS NOT NULL",
+        CHECKINS,
+    ):
+        (admitted if kind == "checkin.admitted" else refused)[(sitting, venue)].add(cid)
+    keys = sorted(set(expected) | set(admitted) | set(refused))
+    out = []
+    for key in keys:
+        exp, adm = expected.get(key, set()), admitted.get(key, set())
+        ref = refused.get(key, set()) - adm
+        out.append(
+            {
+                "sitting_id": key[0],
+                "venue_id": key[1],
+                "expected": len(exp) if exp else None,
+                "admitted": len(adm),
+                "refused": len(ref),
+                "no_shows": len(exp - adm - ref) if exp else None,
+            }
+        )
+    return out
+
+
+def sitting_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`progress` rows summed over venues, one row per sitting."""
+    totals: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        t = totals.setdefault(
+            r["sitting_id"],
+            {"sitting_id": r["sitting_id"], "venues": 0, "expected": None, "admitted": 0,
+             "refused": 0, "no_shows": None},
+        )  # fmt: skip
+        t["venues"] += 1
+        for k in ("admitted", "refused"):
+            t[k] += r[k]
+        for k in ("expected", "no_shows"):
+            if r[k] is not None:
+                t[k] = (t[k] or 0) + r[k]
+    return [totals[k] for k in sorted(totals)]
+
+
+@dataclass(frozen=True)
+class Flagged:
+    station_id: str
+    seq: int
+    kind: str  # "lookalike" | "override" | "manual"
+    decision: str
+    candidate_id: str
+    ticket: str
+    at: str
+    snapshot_seq: int | None
+    suspects: list[str]
+    recommendation: str
+    reason: str
+    invigilator: str
+    reviewed_by: str | None
+
+
+def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Flagged]:
+    """Check-ins that need a second look: a live face that matched another candidate
+    (look-alike), an admission against the station's advice (override), and manual entry."""
+    where = (
+        "type IN (?, ?) AND (payload NOT LIKE ? OR payload LIKE ? OR "
+        "(type = 'checkin.admitted' AND payload NOT LIKE ?))"
+    )
+    params: list[Any] = [*CHECKINS, '%"suspects":[]%', '%"method":"manual"%',
+                         '%"recommendation":"admit"%']  # fmt: skip
+    if sitting:
+        where += " AND sitting_id = ?"
+        params.append(sitting)
+    rows = store.read(
+        "SELECT station_id, seq, type, candidate_id, payload, wall_time FROM events "
+        f"WHERE {where} ORDER BY wall_time DESC LIMIT ?",
+        (*params, LIMIT),
+    )
+    reviews = {
+        ref: by for ref, by in store.read("SELECT ref, by_user FROM reviews WHERE kind = 'checkin'")
+    }
+    out = []
+    for sid, seq, kind, cid, payload, at in rows:
+        p = json.loads(payload)
+        suspects = [str(s) for s in p.get("suspects") or []]
+        decision = kind.split(".", 1)[1]
+        if suspects:
+            flag = "lookalike"
+        elif decision == "admitted" and p.get("recommendation") != "admit":
+            flag = "override"
+        else:
+            flag = "manual"
+        out.append(
+            Flagged(
+                station_id=sid,
+                seq=int(seq),
+                kind=flag,
+                decision=decision,
+                candidate_id=cid or "",
+                ticket=str(p.get("ticket", "")),
+                at=at,
+                snapshot_seq=p.get("snapshot_seq"),
+                suspects=suspects,
+                recommendation=str(p.get("recommendation", "")),
+                reason=str(p.get("reason", "")),
+                invigilator=str(p.get("invigilator", "")),
+                reviewed_by=reviews.get(f"{sid}:{seq}"),
+            )
+        )
+    return out
+
+
+def checkin_photo_of(store: CentralStore, candidate_id: str) -> tuple[str, int] | None:
+    """(station, snapshot seq) of the candidate's latest check-in snapshot, if any."""
+    rows = store.read(
+        "SELECT station_id, payload FROM events WHERE candidate_id = ? AND type IN (?, ?) "
+        "ORDER BY wall_time DESC LIMIT 5",
+        (candidate_id, *CHECKINS),
+    )
+    for sid, payload in rows:
+        seq = json.loads(payload).get("snapshot_seq")
+        if isinstance(seq, int):
+            return sid, seq
+    return None
+
+
+def photo(store: CentralStore, station_id: str, event_seq: int) -> tuple[str, bytes] | None:
+    rows = store.read(
+        "SELECT media_type, data FROM snapshots WHERE station_id = ? AND event_seq = ?",
+        (station_id, event_seq),
+    )
+    return (rows[0][0], bytes(rows[0][1])) if rows else None
+
+
+def events_of_type(
+    store: CentralStore, kind: str, sitting: str | None = None
+) -> list[dict[str, Any]]:
+    where, params = "type = ?", [kind]
+    if sitting:
+        where += " AND sitting_id = ?"
+        params.append(sitting)
+    rows = store.read(
+        "SELECT station_id, seq, candidate_id, sitting_id, wall_time, payload FROM events "
+        f"WHERE {where} ORDER BY wall_time DESC LIMIT ?",
+        (*params, LIMIT),
+    )
+    return [
+        {
+            "station_id": r[0],
+            "seq": int(r[1]),
+            "candidate_id": r[2] or "",
+            "sitting_id": r[3] or "",
+            "at": r[4],
+            "payload": json.loads(r[5]),
+        }
+        for r in rows
+    ]
+
+
+def count_of_type(store: CentralStore, kind: str) -> int:
+    row = store.read("SELECT COUNT(*) FROM events WHERE type = ?", (kind,))
+    return int(row[0][0]) if row else 0
+
+
+def last_inspections(store: CentralStore) -> list[dict[str, Any]]:
+    """The latest `inspection.done` event of each station."""
+    rows = store.read(
+        "SELECT e.station_id, e.wall_time, e.payload FROM events e WHERE e.type = ? AND "
+        "e.seq = (SELECT MAX(f.seq) FROM events f WHERE f.station_id = e.station_id AND "
+        "f.type = ?) ORDER BY e.station_id",
+        (INSPECTION, INSPECTION),
+    )
+    return [{"station_id": r[0], "at": r[1], "payload": json.loads(r[2])} for r in rows]
+
+
+def unknown_transfer_keys(store: CentralStore) -> list[dict[str, Any]]:
+    """Attempts moved in from a station the centre does not know, or signed by another key."""
+    keys = dict(store.read("SELECT station_id, key_id FROM stations"))
+    out = []
+    for r in events_of_type(store, "attempt.transferred_in"):
+        p = r["payload"]
+        source, key = str(p.get("from_station", "")), str(p.get("from_station_key", ""))
+        if keys.get(source) != key:
+            out.append({**r, "from_station": source, "from_station_key": key})
+    return out
+
+
+def timeline(store: CentralStore, candidate_id: str) -> list[dict[str, Any]]:
+    """Everything the stations recorded about one candidate, in time order."""
+    rows = store.read(
+        "SELECT station_id, seq, type, sitting_id, wall_time, payload FROM events "
+        "WHERE candidate_id = ? ORDER BY wall_time, station_id, seq LIMIT 1000",
+        (candidate_id,),
+    )
+    out = []
+    for sid, seq, kind, sitting, at, payload in rows:
+        p = json.loads(payload)
+        p.pop("face_encoding", None)  # 128 numbers say nothing to a person
+        out.append(
+            {"station_id": sid, "seq": int(seq), "type": kind, "sitting_id": sitting or "",
+             "at": at, "payload": p, "snapshot_seq": p.get("snapshot_seq")}
+        )  # fmt: skip
+    return out
+
+
+@dataclass(frozen=True)
+class Snap:
+    station_id: str
+    seq: int
+    candidate_id: str
+    venue_id: str
+    snapshot_seq: int | None
+    at: str
+
+
+@dataclass(frozen=True)
+class HiredGunPair:
+    a: Snap
+    b: Snap
+    distance: float
+
+
+def hired_guns(store: CentralStore, sitting: str) -> tuple[int, list[HiredGunPair]]:
+    """(snapshots compared, flagged pairs) for one sitting, across every venue."""
+    rows = store.read(
+        "SELECT e.station_id, e.seq, e.candidate_id, s.venue_id, e.wall_time, e.payload "
+        "FROM events e JOIN stations s ON s.station_id = e.station_id "
+        "WHERE e.sitting_id = ? AND e.type IN (?, ?) AND e.payload LIKE ?",
+        (sitting, *CHECKINS, '%"face_encoding":[%'),
+    )
+    snaps: list[Snap] = []
+    vectors: list[list[float]] = []
+    for sid, seq, cid, venue, at, payload in rows:
+        p = json.loads(payload)
+        enc = p.get("face_encoding")
+        if not cid or not isinstance(enc, list) or len(enc) != hired_gun.DIMS:
+            continue
+        seq_s = p.get("snapshot_seq")
+        snaps.append(Snap(sid, int(seq), cid, venue, seq_s if isinstance(seq_s, int) else None, at))
+        vectors.append(enc)
+    pairs = hired_gun.find_pairs(vectors, [s.candidate_id for s in snaps])
+    return len(snaps), [HiredGunPair(snaps[p.a], snaps[p.b], p.distance) for p in pairs]
+
+
+def sittings(store: CentralStore) -> list[str]:
+    rows = store.read(
+        "SELECT DISTINCT sitting_id FROM events WHERE sitting_id IS NOT NULL "
+        "UNION SELECT DISTINCT sitting_id FROM expected_candidates ORDER BY 1"
+    )
+    return [r[0] for r in rows if r[0]]
+
+
+def since(minutes: int) -> str:
+    return (datetime.now(UTC) - timedelta(minutes=minutes)).isoformat(timespec="seconds")
