@@ -180,12 +180,14 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
         p = json.loads(payload)
         suspects = [str(s) for s in p.get("suspects") or []]
         decision = kind.split(".", 1)[1]
+        # One label each, the most telling first: a manual entry admitted "for review" is
+        # shown as manual, since that is what the reviewer must check.
         if suspects:
             flag = "lookalike"
-        elif decision == "admitted" and p.get("recommendation") != "admit":
-            flag = "override"
-        else:
+        elif p.get("method") == "manual":
             flag = "manual"
+        else:
+            flag = "override"
         out.append(
             Flagged(
                 station_id=sid,
