@@ -12,7 +12,7 @@ from sync.central.server import BackgroundServer
 from sync.central.staff import StaffAccounts
 
 from .conftest import Central
-from .console_data import PASSWORD, SITTING, ExamDay, exam_day
+from .console_data import PASSWORD, SITTING, exam_day
 
 
 def sign_in(url: str, username: str, password: str = PASSWORD) -> requests.Session:
@@ -115,9 +115,7 @@ def test_session_cookie_and_pages_show_exam_day(central: Central, server: Backgr
         assert image.status_code == 200 and image.headers["content-type"] == "image/jpeg"
     incidents = browser.get(server.url + "/console/incidents", timeout=10).text
     assert "A second face in view" not in incidents and "画面中有第二张人脸" in incidents
-    english = browser.get(
-        server.url + "/console/lang/en?next=/console/incidents", timeout=10
-    ).text
+    english = browser.get(server.url + "/console/lang/en?next=/console/incidents", timeout=10).text
     assert "A second face in view" in english and "Proctoring incidents" in english
     submissions = browser.get(server.url + "/console/submissions", timeout=10).text
     assert 'id="submissions-total">2<' in submissions and day.receipt[1] in submissions
