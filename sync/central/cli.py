@@ -390,6 +390,52 @@ def user_enable(c: Context, username: str) -> None:
     click.echo(f"User {username} enabled.")
 
 
+@cli.command("hired-guns")
+@click.option("--sitting", required=True, help="The sitting whose check-in faces to compare.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+@pass_ctx
+def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
+    """Pairs of different candidates whose live check-in faces match (one person sitting
+    for two), across every venue of the sitting. Exit 1 if any pair is found."""
+    from sync.central.console.queries import hired_guns as search
+    from sync.central.staff import StaffAccounts
+
+    compared, pairs = search(c.home.store, sitting)
+    StaffAccounts(c.home.store).audit("cli", "view.hired_guns", sitting, f"{len(pairs)} pairs")
+    found = [
+        {
+            "distance": round(p.distance, 4),
+            "a": {
+                "candidate_id": p.a.candidate_id,
+                "venue_id": p.a.venue_id,
+                "station_id": p.a.station_id,
+                "event_seq": p.a.seq,
+                "at": p.a.at,
+            },
+            "b": {
+                "candidate_id": p.b.candidate_id,
+                "venue_id": p.b.venue_id,
+                "station_id": p.b.station_id,
+                "event_seq": p.b.seq,
+                "at": p.b.at,
+            },
+        }  # fmt: skip
+        for p in pairs
+    ]
+    if as_json:
+        click.echo(json.dumps({"sitting_id": sitting, "compared": compared, "pairs": found},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        click.echo(f"Sitting {sitting}: {compared} check-in faces compared, {len(found)} pairs")
+        for f in found:
+            a, b = f["a"], f["b"]
+            click.echo(
+                f"  {a['candidate_id']} ({a['venue_id']}/{a['station_id']}) ~ "
+                f"{b['candidate_id']} ({b['venue_id']}/{b['station_id']}): {f['distance']:.3f}"
+            )
+    sys.exit(1 if found else 0)
+
+
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--check", is_flag=True, help="Exit 1 if --out differs from the current API.")
