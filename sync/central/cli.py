@@ -170,6 +170,7 @@ def serve(
 
     from sync.central.app import create_app
 
+    os.umask(0o077)  # the log, incoming bundles and the database: the service's user only
     keys = None if no_bundles else c.home.unlock(c.passphrase())
     c.home.store  # noqa: B018 - fail now, not on the first request, if the database is wrong
     handler = logging.FileHandler(c.home_dir / "central.log", encoding="utf-8")

@@ -119,6 +119,7 @@ class CentralHome:
         if (self.home / KEYS_FILE).exists():
             raise AlreadyInitialised(str(self.home))
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.home, 0o700)  # mkdir's mode is cut by the umask, and skipped if it exists
         keys = KeyPair.generate()
         document = {
             "format": KEYS_FORMAT,

@@ -43,7 +43,9 @@ def downloads(tmp_path: Path) -> Path:
 def browser(downloads: Path) -> Iterator[Any]:
     for binary in (CHROMIUM, CHROMEDRIVER):
         if not Path(binary).exists() and shutil.which(Path(binary).name) is None:
-            pytest.fail(f"{binary} is missing: run `make system-deps` (apt chromium chromium-driver)")
+            pytest.fail(
+                f"{binary} is missing: run `make system-deps` (apt chromium chromium-driver)"
+            )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

@@ -34,12 +34,26 @@ class CentralProcesses:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         for i in range(self.count):
             port = free_port()
-            log = open(self.log_dir / f"central-{i}.log", "wb")  # noqa: SIM115 - kept open
+            log = open(self.log_dir / f"central-{i}.log", "wb")
             self.procs.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "sync.central.cli", "--home", str(self.home),
-                     "--db", self.db_url, "serve", "--no-bundles", "--port", str(port)],
-                    stdout=log, stderr=subprocess.STDOUT, env=env, cwd=REPO,
+                    [
+                        sys.executable,
+                        "-m",
+                        "sync.central.cli",
+                        "--home",
+                        str(self.home),
+                        "--db",
+                        self.db_url,
+                        "serve",
+                        "--no-bundles",
+                        "--port",
+                        str(port),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=REPO,
                 )  # fmt: skip
             )
             self.urls.append(f"http://127.0.0.1:{port}")

@@ -60,16 +60,12 @@ def push_all(station: FakeStation, urls: list[str], seed: int) -> list[int]:
         for requests_of_round in deliveries(station):
             targets = rng.sample(urls, len(urls))  # each copy lands on another process
             statuses += list(
-                same_time.map(
-                    lambda pair: send(pair[0], *pair[1]), zip(targets, requests_of_round)
-                )
+                same_time.map(lambda pair: send(pair[0], *pair[1]), zip(targets, requests_of_round))
             )
     return statuses
 
 
-def test_three_processes_hundred_stations_every_event_once(
-    pg_server: str, tmp_path: Path
-) -> None:
+def test_three_processes_hundred_stations_every_event_once(pg_server: str, tmp_path: Path) -> None:
     db_url = new_pg_database(pg_server)
     home = CentralHome(tmp_path / "home", db_url)
     home.init(PASSPHRASE)

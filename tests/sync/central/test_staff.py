@@ -111,3 +111,23 @@ def test_user_commands(central: Central, tmp_path: Path) -> None:
     assert runner.invoke(cli, [*home, "user", "disable", "chen"]).exit_code == 0
     assert "disabled" in runner.invoke(cli, [*home, "user", "list"]).output
     assert ("cli", "user.disable") in actions(StaffAccounts(central.home.store))
+
+
+def test_home_and_database_are_private_to_the_service_user(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from sync.central.home import CentralHome
+
+    old = os.umask(0o022)  # a usual umask: the centre must not rely on it
+    try:
+        home = CentralHome(tmp_path / "central")
+        home.init("a passphrase for this test")
+        StaffAccounts(home.store).add("wu", "吴", "viewer", PASSWORD)  # writes: WAL exists
+        files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "central").iterdir()}
+        home.close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "central").stat().st_mode) == 0o700
+    assert files["central.db"] == 0o600 and files["keys.json"] == 0o600
+    assert all(mode & 0o077 == 0 for mode in files.values()), files
