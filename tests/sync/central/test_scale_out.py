@@ -60,7 +60,10 @@ def push_all(station: FakeStation, urls: list[str], seed: int) -> list[int]:
         for requests_of_round in deliveries(station):
             targets = rng.sample(urls, len(urls))  # each copy lands on another process
             statuses += list(
-                same_time.map(lambda pair: send(pair[0], *pair[1]), zip(targets, requests_of_round))
+                same_time.map(
+                    lambda pair: send(pair[0], *pair[1]),
+                    zip(targets, requests_of_round, strict=True),
+                )
             )
     return statuses
 
