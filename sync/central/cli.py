@@ -403,7 +403,7 @@ def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
 
     compared, pairs = search(c.home.store, sitting)
     StaffAccounts(c.home.store).audit("cli", "view.hired_guns", sitting, f"{len(pairs)} pairs")
-    found = [
+    found: list[dict[str, Any]] = [
         {
             "distance": round(p.distance, 4),
             "a": {

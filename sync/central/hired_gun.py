@@ -8,9 +8,10 @@ venue of a sitting. Pure: numbers in, pairs out; no I/O.
 Two ways, the same answer up to the index's recall:
 - `all_pairs`: every pair, as blocked matrix products (float32, |a|²+|b|²-2ab), exact.
   10,000 snapshots are 5·10⁷ pairs, about a second here.
-- `indexed_pairs`: an HNSW index (hnswlib) and each snapshot's `k` nearest neighbours, for a
-  province (hundreds of thousands) where all pairs would take hours. One person sits at most
-  a handful of times in a sitting, so the true matches of a snapshot are among its nearest.
+- `indexed_pairs`: an inverted-file index (faiss IVF-Flat) and a radius search in the few
+  cells nearest each face, for a province (hundreds of thousands) where all pairs would take
+  many minutes. A hired gun's two faces are much closer to each other (about 0.2) than
+  different people are (about 0.9), so they almost always share a searched cell.
 """
 
 from __future__ import annotations
@@ -87,12 +88,14 @@ def indexed_pairs(
     vectors: Sequence[Sequence[float]] | npt.NDArray[np.floating],
     owners: Sequence[str],
     threshold: float = MATCH_DISTANCE,
-    k: int = 16,
-    threads: int = 1,
+    nprobe: int = 16,
+    threads: int = 2,
 ) -> list[Pair]:
-    """Pairs of different owners closer than `threshold` among each snapshot's `k` nearest
-    (HNSW, hnswlib); sorted by distance. Approximate: recall is high, not guaranteed."""
-    import hnswlib
+    """Pairs of different owners closer than `threshold`, through an inverted-file index
+    (faiss IVF-Flat, 4·√N cells, `nprobe` cells searched per face); sorted by distance.
+    Approximate: a pair whose faces fall in cells far apart can be missed (recall is
+    measured by benchmarks/central_scale.py)."""
+    import faiss
 
     m = _matrix(vectors)
     own = _owners(owners)
@@ -100,26 +103,28 @@ def indexed_pairs(
         raise ValueError("one owner per encoding")
     if len(m) < 2:
         return []
-    index = hnswlib.Index(space="l2", dim=DIMS)
-    index.init_index(max_elements=len(m), ef_construction=100, M=16, random_seed=7)
-    index.set_num_threads(threads)
-    index.add_items(m, np.arange(len(m)))
-    k = min(k, len(m))
-    index.set_ef(max(2 * k, 32))
-    labels, d2 = index.knn_query(m, k=k)  # l2 space: squared distances
-    limit = threshold * threshold
+    faiss.omp_set_num_threads(threads)
+    cells = max(1, min(len(m) // 39, int(4 * np.sqrt(len(m)))))
+    quantizer = faiss.IndexFlatL2(DIMS)
+    index = faiss.IndexIVFFlat(quantizer, DIMS, cells)
+    # k-means on a sample: 20 faces a cell is plenty to place the cells (and much faster).
+    rng = np.random.default_rng(7)
+    sample = m[rng.choice(len(m), min(len(m), 20 * cells), replace=False)]
+    index.train(sample)
+    index.add(m)
+    index.nprobe = min(nprobe, cells)
+    lims, _, labels = index.range_search(m, float(threshold * threshold))  # squared L2
     seen: set[tuple[int, int]] = set()
     found: list[Pair] = []
-    rows_i, cols = np.nonzero(d2 <= limit)
-    for i, col in zip(rows_i, cols, strict=True):
-        j = int(labels[i, col])
-        a, b = (int(i), j) if i < j else (j, int(i))
-        if a == b or own[a] == own[b] or (a, b) in seen:
-            continue
-        seen.add((a, b))
-        distance = float(np.linalg.norm(m[a].astype(np.float64) - m[b]))
-        if distance <= threshold:
-            found.append(Pair(a, b, distance))
+    for i in range(len(m)):
+        for j in labels[lims[i] : lims[i + 1]]:
+            a, b = (i, int(j)) if i < j else (int(j), i)
+            if a == b or own[a] == own[b] or (a, b) in seen:
+                continue
+            seen.add((a, b))
+            distance = float(np.linalg.norm(m[a].astype(np.float64) - m[b]))
+            if distance <= threshold:
+                found.append(Pair(a, b, distance))
     return sorted(found, key=lambda p: (p.distance, p.a, p.b))
 
 
