@@ -18,6 +18,7 @@ from typing import Any
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default, lang
 from examkiosk.app.cli_progress import human_size
 
@@ -54,12 +55,15 @@ def _say(zh: str, en: str) -> str:
 @CENTRAL
 @CA_FILE
 @JSON
+@staff_options
 def sync_config(
     data_dir: Path | None,
     passphrase_file: Path | None,
     central_url: str | None,
     ca_file: Path | None,
     as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Show, or with --central/--ca-file save, the centre this station syncs with."""
     from examkiosk.app.unlock import open_for_cli
@@ -71,7 +75,10 @@ def sync_config(
             url = central_url or load_state(station).central_url
             if not url:
                 raise click.UsageError("--ca-file needs a centre URL: add --central URL.")
-            state = save_central(station, url, ca_file)
+            person = signed_in(
+                station, "sync.settings", staff, staff_password_file, data_dir=data_dir
+            )
+            state = save_central(station, url, ca_file, by=person)
         else:
             state = load_state(station)
     finally:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
@@ -138,12 +139,32 @@ def check_url(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def save_central(station: Station, url: str, ca_file: Path | None = None) -> SyncState:
-    """Remember the centre's URL (and the CA file pinning its certificate)."""
+def save_central(
+    station: Station, url: str, ca_file: Path | None = None, *, by: Person | None = None
+) -> SyncState:
+    """Remember the centre's URL (and the CA file pinning its certificate). With `by`, the
+    change must be theirs to make and is audited with the old and new values."""
     values = {KEY_URL: check_url(url)}
     if ca_file is not None:
         values[KEY_CA_FILE] = str(Path(ca_file).resolve())
-    _write(station, values)
+    if by is None:
+        _write(station, values)
+        return load_state(station)
+    require(by, "sync.settings")
+    before = load_state(station)
+    with station.store.transaction() as conn:
+        for key, value in values.items():
+            station.store.set_meta(conn, key, value)
+        audit(
+            station,
+            conn,
+            by,
+            "sync_settings_changed",
+            {
+                "central_url": [before.central_url, values[KEY_URL]],
+                "ca_file": [before.ca_file, values.get(KEY_CA_FILE, before.ca_file)],
+            },
+        )
     return load_state(station)
 
 
