@@ -195,6 +195,32 @@ STEPS: list[list[str]] = [
             PRIMARY KEY (sitting_id, candidate_id)
         )""",
         "CREATE INDEX events_by_type ON events (type)",
+        # The console's narrow copy of the events it lists (check-ins, submissions,
+        # incidents), without face encodings, filled incrementally (console/facts.py) so
+        # pages never parse a province's payloads; `console_seen` is how far each station's
+        # events have been looked at, by event count.
+        """CREATE TABLE console_facts (
+            station_id TEXT NOT NULL,
+            seq {bigint} NOT NULL,
+            type TEXT NOT NULL,
+            sitting_id TEXT NOT NULL,
+            venue_id TEXT NOT NULL,
+            candidate_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            flag TEXT,
+            snapshot_seq {bigint},
+            ticket TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            PRIMARY KEY (station_id, seq)
+        )""",
+        "CREATE INDEX console_facts_by_type ON console_facts (type, at)",
+        "CREATE INDEX console_facts_by_candidate ON console_facts (candidate_id, type)",
+        "CREATE INDEX console_facts_by_sitting ON console_facts (sitting_id, candidate_id, type)",
+        "CREATE INDEX console_facts_flagged ON console_facts (at) WHERE flag IS NOT NULL",
+        """CREATE TABLE console_seen (
+            station_id TEXT PRIMARY KEY,
+            event_count {bigint} NOT NULL
+        )""",
     ],
 ]
 

@@ -60,6 +60,7 @@ def browser(downloads: Path) -> Iterator[Any]:
     )
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     driver.set_page_load_timeout(30)
+    driver.implicitly_wait(5)  # a click that submits a form: wait for the next page's elements
     try:
         yield driver
     finally:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -34,7 +35,9 @@ def test_sign_in_read_pages_and_switch_to_english(
     browser.find_element(By.ID, "username").send_keys("op1")
     browser.find_element(By.ID, "password").send_keys("not the password")
     browser.find_element(By.ID, "signin").click()
-    assert "用户名或密码不正确" in browser.find_element(By.ID, "error").text
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: "用户名或密码不正确" in b.find_element(By.ID, "error").text
+    )
     sign_in(browser, server.url, "op1")
     assert "ST-B1" in browser.find_element(By.ID, "stations").text
     browser.get(server.url + "/console/hired-guns?sitting=" + SITTING)
@@ -45,7 +48,9 @@ def test_sign_in_read_pages_and_switch_to_english(
     assert all(browser.execute_script("return arguments[0].naturalWidth", i) == 64 for i in images)
     browser.get(server.url + "/console/flagged")
     browser.find_element(By.CSS_SELECTOR, "button.review").click()
-    assert "已复核" in browser.find_element(By.ID, "flagged").text
+    WebDriverWait(browser, 10, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda b: "已复核" in b.find_element(By.ID, "flagged").text
+    )
     browser.find_element(By.ID, "lang-en").click()
     WebDriverWait(browser, 10).until(lambda b: "Flagged check-ins" in b.page_source)
     assert "reviewed" in browser.find_element(By.ID, "flagged").text

@@ -1,27 +1,25 @@
 """What the console shows, read from the central store. Plain data in, plain data out.
 
-Lists are bounded (`LIMIT`); anything a page would need to parse in bulk is filtered in SQL
-first (payloads are canonical JSON: sorted keys, no spaces, so a LIKE on `"key":value` is
-exact), so a page stays fast with a province's worth of events.
+Lists are bounded (`LIMIT`). Check-ins, submissions and incidents are read from the
+console's narrow copy (`console_facts`, see facts.py), brought up to date first, so a page
+stays fast with a province's worth of events.
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sync.central import hired_gun
+from sync.central.console.facts import CHECKINS, INCIDENT, SUBMITTED, refresh
 from sync.central.storage import CentralStore
 
 LIMIT = 200
 ONLINE_MINUTES = 5
-CHECKINS = ("checkin.admitted", "checkin.refused")
-SUBMITTED = "attempt.submitted"
-INCIDENT = "proctor.incident"
 INSPECTION = "inspection.done"
+__all__ = ["CHECKINS", "INCIDENT", "SUBMITTED"]
 
 
 def _ago(stamp: str | None, now: datetime) -> float | None:
@@ -67,8 +65,10 @@ def stations(store: CentralStore, now: datetime | None = None) -> list[dict[str,
 def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, Any]:
     """The small document the console polls: totals and per-station counts."""
     listed = stations(store, now)
+    refresh(store)
     checkins = store.read(
-        "SELECT type, COUNT(DISTINCT candidate_id) FROM events WHERE type IN (?, ?) GROUP BY type",
+        "SELECT type, COUNT(DISTINCT candidate_id) FROM console_facts WHERE type IN (?, ?) "
+        "GROUP BY type",
         CHECKINS,
     )
     by_type = {t: int(n) for t, n in checkins}
@@ -87,37 +87,39 @@ def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, A
 
 def progress(store: CentralStore) -> list[dict[str, Any]]:
     """Check-in progress per sitting and venue: expected (from issued rosters), admitted,
-    refused (and not admitted later), no-shows (expected, neither)."""
-    expected: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for sitting, venue, cid in store.read(
-        "SELECT sitting_id, venue_id, candidate_id FROM expected_candidates"
-    ):
-        expected[(sitting, venue)].add(cid)
-    admitted: dict[tuple[str, str], set[str]] = defaultdict(set)
-    refused: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for sitting, venue, kind, cid in store.read(
-        "SELECT DISTINCT COALESCE(e.sitting_id, ''), s.venue_id, e.type, e.candidate_id "
-        "FROM events e JOIN stations s ON s.station_id = e.station_id "
-        "WHERE e.type IN (?, ?) AND e.candidate_id IS NOT NULL",
+    refused (and not admitted later), no-shows (expected, and no check-in in the sitting)."""
+    refresh(store)
+    counts: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def entry(key: tuple[str, str]) -> dict[str, Any]:
+        return counts.setdefault(
+            key,
+            {"sitting_id": key[0], "venue_id": key[1], "expected": None, "admitted": 0,
+             "refused": 0, "no_shows": None},
+        )  # fmt: skip
+
+    for sitting, venue, admitted, refused in store.read(
+        "SELECT sitting_id, venue_id, SUM(a), SUM(1 - a) FROM (SELECT sitting_id, venue_id, "
+        "candidate_id, MAX(CASE WHEN type = 'checkin.admitted' THEN 1 ELSE 0 END) AS a "
+        "FROM console_facts WHERE type IN (?, ?) GROUP BY sitting_id, venue_id, candidate_id) t "
+        "GROUP BY sitting_id, venue_id",
         CHECKINS,
     ):
-        (admitted if kind == "checkin.admitted" else refused)[(sitting, venue)].add(cid)
-    keys = sorted(set(expected) | set(admitted) | set(refused))
-    out = []
-    for key in keys:
-        exp, adm = expected.get(key, set()), admitted.get(key, set())
-        ref = refused.get(key, set()) - adm
-        out.append(
-            {
-                "sitting_id": key[0],
-                "venue_id": key[1],
-                "expected": len(exp) if exp else None,
-                "admitted": len(adm),
-                "refused": len(ref),
-                "no_shows": len(exp - adm - ref) if exp else None,
-            }
-        )
-    return out
+        row = entry((sitting, venue))
+        row["admitted"], row["refused"] = int(admitted), int(refused)
+    for sitting, venue, expected in store.read(
+        "SELECT sitting_id, venue_id, COUNT(*) FROM expected_candidates GROUP BY 1, 2"
+    ):
+        row = entry((sitting, venue))
+        row["expected"], row["no_shows"] = int(expected), 0
+    for sitting, venue, absent in store.read(
+        "SELECT x.sitting_id, x.venue_id, COUNT(*) FROM expected_candidates x WHERE NOT EXISTS "
+        "(SELECT 1 FROM console_facts f WHERE f.sitting_id = x.sitting_id AND "
+        "f.candidate_id = x.candidate_id AND f.type IN (?, ?)) GROUP BY 1, 2",
+        CHECKINS,
+    ):
+        entry((sitting, venue))["no_shows"] = int(absent)
+    return [counts[k] for k in sorted(counts)]
 
 
 def sitting_totals(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -156,49 +158,35 @@ class Flagged:
 
 
 def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Flagged]:
-    """Check-ins that need a second look: a live face that matched another candidate
-    (look-alike), an admission against the station's advice (override), and manual entry."""
-    where = (
-        "type IN (?, ?) AND (payload NOT LIKE ? OR payload LIKE ? OR "
-        "(type = 'checkin.admitted' AND payload NOT LIKE ?))"
-    )
-    params: list[Any] = [*CHECKINS, '%"suspects":[]%', '%"method":"manual"%',
-                         '%"recommendation":"admit"%']  # fmt: skip
+    """Check-ins that need a second look (facts.flag_of): look-alikes, manual entries,
+    admissions against the station's advice; newest first."""
+    refresh(store)
+    where, params = "flag IS NOT NULL", []
     if sitting:
         where += " AND sitting_id = ?"
         params.append(sitting)
     rows = store.read(
-        "SELECT station_id, seq, type, candidate_id, payload, wall_time FROM events "
-        f"WHERE {where} ORDER BY wall_time DESC LIMIT ?",
+        "SELECT station_id, seq, type, candidate_id, at, flag, snapshot_seq, ticket, detail "
+        f"FROM console_facts WHERE {where} ORDER BY at DESC LIMIT ?",
         (*params, LIMIT),
     )
     reviews = {
         ref: by for ref, by in store.read("SELECT ref, by_user FROM reviews WHERE kind = 'checkin'")
     }
     out = []
-    for sid, seq, kind, cid, payload, at in rows:
-        p = json.loads(payload)
-        suspects = [str(s) for s in p.get("suspects") or []]
-        decision = kind.split(".", 1)[1]
-        # One label each, the most telling first: a manual entry admitted "for review" is
-        # shown as manual, since that is what the reviewer must check.
-        if suspects:
-            flag = "lookalike"
-        elif p.get("method") == "manual":
-            flag = "manual"
-        else:
-            flag = "override"
+    for sid, seq, kind, cid, at, flag, snapshot_seq, ticket, detail in rows:
+        p = json.loads(detail)
         out.append(
             Flagged(
                 station_id=sid,
                 seq=int(seq),
                 kind=flag,
-                decision=decision,
-                candidate_id=cid or "",
-                ticket=str(p.get("ticket", "")),
+                decision=kind.split(".", 1)[1],
+                candidate_id=cid,
+                ticket=ticket,
                 at=at,
-                snapshot_seq=p.get("snapshot_seq"),
-                suspects=suspects,
+                snapshot_seq=int(snapshot_seq) if snapshot_seq is not None else None,
+                suspects=[str(x) for x in p.get("suspects") or []],
                 recommendation=str(p.get("recommendation", "")),
                 reason=str(p.get("reason", "")),
                 invigilator=str(p.get("invigilator", "")),
@@ -211,15 +199,11 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
 def checkin_photo_of(store: CentralStore, candidate_id: str) -> tuple[str, int] | None:
     """(station, snapshot seq) of the candidate's latest check-in snapshot, if any."""
     rows = store.read(
-        "SELECT station_id, payload FROM events WHERE candidate_id = ? AND type IN (?, ?) "
-        "ORDER BY wall_time DESC LIMIT 5",
+        "SELECT station_id, snapshot_seq FROM console_facts WHERE candidate_id = ? AND "
+        "type IN (?, ?) AND snapshot_seq IS NOT NULL ORDER BY at DESC LIMIT 1",
         (candidate_id, *CHECKINS),
     )
-    for sid, payload in rows:
-        seq = json.loads(payload).get("snapshot_seq")
-        if isinstance(seq, int):
-            return sid, seq
-    return None
+    return (str(rows[0][0]), int(rows[0][1])) if rows else None
 
 
 def photo(store: CentralStore, station_id: str, event_seq: int) -> tuple[str, bytes] | None:
@@ -233,21 +217,23 @@ def photo(store: CentralStore, station_id: str, event_seq: int) -> tuple[str, by
 def events_of_type(
     store: CentralStore, kind: str, sitting: str | None = None
 ) -> list[dict[str, Any]]:
+    """The latest LIMIT submissions or incidents (a type in facts.FACT_TYPES)."""
+    refresh(store)
     where, params = "type = ?", [kind]
     if sitting:
         where += " AND sitting_id = ?"
         params.append(sitting)
     rows = store.read(
-        "SELECT station_id, seq, candidate_id, sitting_id, wall_time, payload FROM events "
-        f"WHERE {where} ORDER BY wall_time DESC LIMIT ?",
+        "SELECT station_id, seq, candidate_id, sitting_id, at, detail FROM console_facts "
+        f"WHERE {where} ORDER BY at DESC LIMIT ?",
         (*params, LIMIT),
     )
     return [
         {
             "station_id": r[0],
             "seq": int(r[1]),
-            "candidate_id": r[2] or "",
-            "sitting_id": r[3] or "",
+            "candidate_id": r[2],
+            "sitting_id": r[3],
             "at": r[4],
             "payload": json.loads(r[5]),
         }
@@ -256,7 +242,8 @@ def events_of_type(
 
 
 def count_of_type(store: CentralStore, kind: str) -> int:
-    row = store.read("SELECT COUNT(*) FROM events WHERE type = ?", (kind,))
+    refresh(store)
+    row = store.read("SELECT COUNT(*) FROM console_facts WHERE type = ?", (kind,))
     return int(row[0][0]) if row else 0
 
 
@@ -275,8 +262,13 @@ def unknown_transfer_keys(store: CentralStore) -> list[dict[str, Any]]:
     """Attempts moved in from a station the centre does not know, or signed by another key."""
     keys = dict(store.read("SELECT station_id, key_id FROM stations"))
     out = []
-    for r in events_of_type(store, "attempt.transferred_in"):
-        p = r["payload"]
+    for sid, seq, cid, at, payload in store.read(
+        "SELECT station_id, seq, candidate_id, wall_time, payload FROM events WHERE type = ? "
+        "ORDER BY wall_time DESC LIMIT ?",
+        ("attempt.transferred_in", LIMIT),
+    ):
+        r = {"station_id": sid, "seq": int(seq), "candidate_id": cid or "", "at": at}
+        p = json.loads(payload)
         source, key = str(p.get("from_station", "")), str(p.get("from_station_key", ""))
         if keys.get(source) != key:
             out.append({**r, "from_station": source, "from_station_key": key})
@@ -341,8 +333,9 @@ def hired_guns(store: CentralStore, sitting: str) -> tuple[int, list[HiredGunPai
 
 
 def sittings(store: CentralStore) -> list[str]:
+    refresh(store)
     rows = store.read(
-        "SELECT DISTINCT sitting_id FROM events WHERE sitting_id IS NOT NULL "
+        "SELECT DISTINCT sitting_id FROM console_facts "
         "UNION SELECT DISTINCT sitting_id FROM expected_candidates ORDER BY 1"
     )
     return [r[0] for r in rows if r[0]]
