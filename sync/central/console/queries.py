@@ -7,7 +7,12 @@ stays fast with a province's worth of events.
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
+import time
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +23,28 @@ from sync.central.storage import CentralStore
 
 LIMIT = 200
 ONLINE_MINUTES = 5
+# Counts over every check-in of a sitting (tens of thousands of rows) are shared for a
+# moment by everyone polling this process: a dashboard a second or two behind is fine,
+# a database scan per browser every 2 s is not.
+COUNTS_TTL_S = 2.0
+_counts: weakref.WeakKeyDictionary[CentralStore, dict[str, tuple[float, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+_counts_lock = threading.Lock()
+
+
+def _shared(store: CentralStore, key: str, compute: Callable[[], Any]) -> Any:
+    now = time.monotonic()
+    with _counts_lock:
+        held = _counts.setdefault(store, {}).get(key)
+    if held is not None and now - held[0] < COUNTS_TTL_S:
+        return copy.deepcopy(held[1])
+    value = compute()
+    with _counts_lock:
+        _counts.setdefault(store, {})[key] = (now, value)
+    return copy.deepcopy(value)
+
+
 INSPECTION = "inspection.done"
 __all__ = ["CHECKINS", "INCIDENT", "SUBMITTED"]
 
@@ -64,6 +91,10 @@ def stations(store: CentralStore, now: datetime | None = None) -> list[dict[str,
 
 def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, Any]:
     """The small document the console polls: totals and per-station counts."""
+    return dict(_shared(store, "live", lambda: _live_counts(store, now)))
+
+
+def _live_counts(store: CentralStore, now: datetime | None) -> dict[str, Any]:
     listed = stations(store, now)
     refresh(store)
     checkins = store.read(
@@ -88,6 +119,10 @@ def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, A
 def progress(store: CentralStore) -> list[dict[str, Any]]:
     """Check-in progress per sitting and venue: expected (from issued rosters), admitted,
     refused (and not admitted later), no-shows (expected, and no check-in in the sitting)."""
+    return list(_shared(store, "progress", lambda: _progress(store)))
+
+
+def _progress(store: CentralStore) -> list[dict[str, Any]]:
     refresh(store)
     counts: dict[tuple[str, str], dict[str, Any]] = {}
 
