@@ -96,19 +96,13 @@ def live_counts(store: CentralStore, now: datetime | None = None) -> dict[str, A
 
 def _live_counts(store: CentralStore, now: datetime | None) -> dict[str, Any]:
     listed = stations(store, now)
-    refresh(store)
-    checkins = store.read(
-        "SELECT type, COUNT(DISTINCT candidate_id) FROM console_facts WHERE type IN (?, ?) "
-        "GROUP BY type",
-        CHECKINS,
-    )
-    by_type = {t: int(n) for t, n in checkins}
+    sittings = progress(store)  # admitted / refused per sitting and venue, shared
     return {
         "events_total": sum(s["events"] for s in listed),
         "stations_online": sum(1 for s in listed if s["online"]),
         "stations_total": len(listed),
-        "admitted_total": by_type.get("checkin.admitted", 0),
-        "refused_total": by_type.get("checkin.refused", 0),
+        "admitted_total": sum(r["admitted"] for r in sittings),
+        "refused_total": sum(r["refused"] for r in sittings),
         "stations": {
             s["station_id"]: {"events": s["events"], "online": s["online"], "missing": s["missing"]}
             for s in listed
