@@ -4,6 +4,7 @@ pages with what the stations sent, photos and exports audited, the receipt check
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import requests
 
@@ -221,3 +222,22 @@ def test_receipt_check_says_only_yes_or_no(central: Central, server: BackgroundS
     for _ in range(MAX_CHECKS - 4):
         check(ticket, code)
     assert check(ticket, code).status_code == 429
+
+
+def test_over_https_the_session_cookie_is_secure(central: Central, tmp_path: Path) -> None:
+    from tests.sync.test_client import _tls_files
+
+    staffed(central)
+    ca, cert, key = _tls_files(tmp_path)
+    with BackgroundServer(central.home, ssl_certfile=str(cert), ssl_keyfile=str(key)) as srv:
+        browser = requests.Session()
+        page = browser.get(srv.url + "/console/login", timeout=10, verify=str(ca))
+        answer = browser.post(
+            srv.url + "/console/login",
+            data={"csrf": csrf_of(page.text), "username": "viewer1", "password": PASSWORD},
+            timeout=30,
+            allow_redirects=False,
+            verify=str(ca),
+        )
+        cookie = answer.headers["set-cookie"]
+        assert "ek_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
