@@ -131,3 +131,32 @@ def test_home_and_database_are_private_to_the_service_user(tmp_path: Path) -> No
     assert stat.S_IMODE((tmp_path / "central").stat().st_mode) == 0o700
     assert files["central.db"] == 0o600 and files["keys.json"] == 0o600
     assert all(mode & 0o077 == 0 for mode in files.values()), files
+
+
+def test_an_issued_package_tells_the_console_who_is_expected(central: Central) -> None:
+    from datetime import UTC
+
+    from sync.central.console.queries import progress
+    from sync.package import PackageMeta
+
+    station = central.station("SEAT-01", "V1")
+    now = datetime.now(UTC)
+
+    def issue(version: int, roster: list[dict[str, str]]) -> None:
+        meta = PackageMeta(
+            exam_id="E1", version=version, venue_id="V1", sitting_id="S1",
+            valid_from=(now - timedelta(hours=1)).isoformat(),
+            valid_until=(now + timedelta(days=1)).isoformat(), issued_at=now.isoformat(),
+            central_key_id=central.keys.public().key_id,
+        )  # fmt: skip
+        central.home.issue_package(
+            {"roster": roster, "paper": {"items": []}}, meta, central.keys, [station.public()]
+        )
+
+    issue(1, [{"candidate_id": f"C{i}", "ticket": f"T{i}", "name": "x"} for i in range(5)])
+    issue(2, [{"candidate_id": f"C{i}", "ticket": f"T{i}", "name": "x"} for i in range(3)])
+    # The roster of the newer package replaces the older one's.
+    (row,) = progress(central.home.store)
+    assert (row["sitting_id"], row["venue_id"], row["expected"], row["no_shows"]) == (
+        "S1", "V1", 3, 3,
+    )  # fmt: skip
