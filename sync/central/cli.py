@@ -156,6 +156,13 @@ def register_station(
 )
 @click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies (nginx, HAProxy) whose X-Forwarded-Proto/For are trusted: over TLS at the "
+    "proxy, the console's session cookie is then marked Secure.",
+)
 @pass_ctx
 def serve(
     c: Context,
@@ -164,6 +171,7 @@ def serve(
     no_bundles: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    forwarded_allow_ips: str,
 ) -> None:
     """Serve the HTTP API (logs every call to stderr and HOME/central.log)."""
     import uvicorn
@@ -186,6 +194,8 @@ def serve(
         log_level="info",
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 

@@ -241,3 +241,13 @@ def test_over_https_the_session_cookie_is_secure(central: Central, tmp_path: Pat
         )
         cookie = answer.headers["set-cookie"]
         assert "ek_session=" in cookie and "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_behind_a_tls_proxy_the_cookies_are_secure(server: BackgroundServer) -> None:
+    # nginx on this host terminates TLS and says so; plain HTTP without it stays plain.
+    proxied = requests.get(
+        server.url + "/console/login", headers={"X-Forwarded-Proto": "https"}, timeout=10
+    )
+    assert "Secure" in proxied.headers["set-cookie"]
+    direct = requests.get(server.url + "/console/login", timeout=10)
+    assert "Secure" not in direct.headers["set-cookie"]
