@@ -199,9 +199,7 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
         f"FROM console_facts WHERE {where} ORDER BY at DESC LIMIT ?",
         (*params, LIMIT),
     )
-    reviews = {
-        ref: by for ref, by in store.read("SELECT ref, by_user FROM reviews WHERE kind = 'checkin'")
-    }
+    reviews = dict(reviewed(store, "checkin"))
     out = []
     for sid, seq, kind, cid, at, flag, snapshot_seq, ticket, detail in rows:
         p = json.loads(detail)
@@ -223,6 +221,13 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
             )
         )
     return out
+
+
+def reviewed(store: CentralStore, kind: str) -> list[tuple[str, str]]:
+    """(station:seq, who) of every reviewed check-in or incident."""
+    return [(str(r[0]), str(r[1])) for r in store.read(
+        "SELECT ref, by_user FROM reviews WHERE kind = ?", (kind,)
+    )]  # fmt: skip
 
 
 def checkin_photo_of(store: CentralStore, candidate_id: str) -> tuple[str, int] | None:

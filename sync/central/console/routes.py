@@ -153,24 +153,26 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
 
     @app.post("/console/flagged/review", include_in_schema=False)
     async def review(request: Request) -> Response:
+        """An operator's decision on a flagged check-in ("checkin") or an incident
+        ("incident"): marked reviewed, by whom and when; audited."""
         session = await guard(request, "operator")
         fields = await form(request)
         check_csrf(session, fields)
+        kind = "incident" if fields.get("kind") == "incident" else "checkin"
         ref = f"{fields.get('station_id', '')[:64]}:{fields.get('seq', '')[:20]}"
         note = fields.get("note", "")[:500]
 
         def mark() -> None:
             with home.store.db.transaction() as tx:
-                tx.run("DELETE FROM reviews WHERE kind = 'checkin' AND ref = ?", (ref,))
+                tx.run("DELETE FROM reviews WHERE kind = ? AND ref = ?", (kind, ref))
                 tx.run(
-                    "INSERT INTO reviews (kind, ref, by_user, at, note) VALUES "
-                    "('checkin', ?, ?, ?, ?)",
-                    (ref, session.username, queries.since(0), note),
+                    "INSERT INTO reviews (kind, ref, by_user, at, note) VALUES (?, ?, ?, ?, ?)",
+                    (kind, ref, session.username, queries.since(0), note),
                 )
 
         await run_in_threadpool(mark)
-        await audit(request, session, "checkin.reviewed", ref)
-        return redirect("/console/flagged")
+        await audit(request, session, f"{kind}.reviewed", ref)
+        return redirect("/console/incidents" if kind == "incident" else "/console/flagged")
 
     @app.get("/console/photo/{station_id}/{seq}", include_in_schema=False)
     async def photo(request: Request, station_id: str, seq: int) -> Response:
@@ -185,8 +187,11 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
     async def incidents(request: Request, sitting: str = "") -> Response:
         session = await guard(request)
         rows = await read(queries.events_of_type, queries.INCIDENT, sitting or None)
+        reviewed = dict(await read(queries.reviewed, "incident"))
         await audit(request, session, "view.incidents", sitting)
-        return render(request, "incidents.html", session, rows=rows, sitting=sitting)
+        return render(
+            request, "incidents.html", session, rows=rows, sitting=sitting, reviewed=reviewed
+        )
 
     @app.get("/console/submissions", include_in_schema=False)
     async def submissions(request: Request, sitting: str = "") -> Response:

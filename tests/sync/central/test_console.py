@@ -163,6 +163,19 @@ def test_roles_csrf_and_audited_export(central: Central, server: BackgroundServe
         timeout=10,
     )
     assert done.status_code == 200 and "已复核: op1" in done.text
+    incidents = operator.get(server.url + "/console/incidents", timeout=10).text
+    assert (
+        "确认已处理" in incidents
+        and "确认已处理" not in viewer.get(server.url + "/console/incidents", timeout=10).text
+    )
+    acked = operator.post(
+        server.url + "/console/flagged/review",
+        data={"csrf": csrf_of(incidents), "kind": "incident", "station_id": "ST-A1",
+              "seq": "5"},
+        timeout=10,
+    )  # fmt: skip
+    assert acked.url.endswith("/console/incidents") and "已处理: op1" in acked.text
+    assert ("incident.reviewed", "ST-A1:5") in audited(accounts, "op1")
     export = operator.get(server.url + "/console/export/flagged.csv", timeout=10)
     assert export.headers["content-disposition"].startswith("attachment")
     rows = export.content.decode("utf-8-sig").splitlines()
