@@ -124,6 +124,9 @@ def test_session_cookie_and_pages_show_exam_day(central: Central, server: Backgr
     for kind in ("snapshot.taken", "checkin.admitted", "proctor.incident", "attempt.submitted"):
         assert kind in timeline
     assert "face_encoding" not in timeline
+    inspections = browser.get(server.url + "/console/inspections", timeout=10).text
+    assert re.search(r"<td>ST-B1</td><td>2026-06-01T[^<]+</td><td>pass</td>", inspections)
+    assert re.search(r"<td>ST-A1</td><td>never</td>", inspections)  # English by now
     problems = browser.get(server.url + "/console/problems", timeout=10).text
     assert 'id="no-problems"' in problems
     log = audited(accounts, "viewer1")
