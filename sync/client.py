@@ -175,6 +175,9 @@ class SyncClient:
         self.session.trust_env = False
         self.session.verify = str(ca_file) if ca_file else True
         self.session.headers["User-Agent"] = f"examkiosk-station/{station_id}"
+        # The centre's HTTP Date header of its last answer: the station compares its own
+        # clock with it (the inspection reports the drift).
+        self.centre_date: str | None = None
         self.snapshots = (
             SnapshotUploader(
                 lambda method, path, body, ctype: self._request(
@@ -222,6 +225,7 @@ class SyncClient:
                 last_problem = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code < 300:
+                    self.centre_date = response.headers.get("Date") or self.centre_date
                     try:
                         return response.json()
                     except ValueError:

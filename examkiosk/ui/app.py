@@ -22,6 +22,7 @@ from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
 from examkiosk.store import keys as store_keys
 from examkiosk.store.layout import DataDir
+from examkiosk.ui.admin.operations import AutoBackupTimer
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.door.camera_feed import CameraFeed
@@ -183,6 +184,7 @@ def build_window(
         idle_lock_ms=idle_lock_ms,
     )
     window.resize(*KIOSK_SIZE)
+    AutoBackupTimer(station, ops, window)  # issue 12: automatic backups in every mode
     return window
 
 
