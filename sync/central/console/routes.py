@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -287,6 +289,42 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
             headers={
                 **SECURITY_HEADERS,
                 "Content-Disposition": 'attachment; filename="checkin-progress.csv"',
+            },
+        )
+
+    @app.get("/console/export/stats.{fmt}", include_in_schema=False)
+    async def export_stats(request: Request, fmt: str, sitting: str = "") -> Response:
+        """Issue 12's statistics across venues (sync/central/stats.py) as XLSX or PDF."""
+        session = await guard(request)
+        if fmt not in ("xlsx", "pdf"):
+            return Response(status_code=404, headers=SECURITY_HEADERS)
+
+        def build() -> bytes:
+            from sync.central.stats import central_stats
+            from sync.stats_export import write_pdf, write_xlsx
+
+            result = central_stats(home, sitting_id=sitting or None)
+            lang = "en" if request.cookies.get("ek_lang") == "en" else "zh_CN"
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp) / f"stats.{fmt}"
+                (write_xlsx if fmt == "xlsx" else write_pdf)(
+                    result, out, heading="ExamKiosk central", lang=lang
+                )
+                return out.read_bytes()
+
+        data = await run_in_threadpool(build)
+        await audit(request, session, f"export.stats.{fmt}", sitting)
+        media = (
+            "application/pdf"
+            if fmt == "pdf"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            data,
+            media_type=media,
+            headers={
+                **SECURITY_HEADERS,
+                "Content-Disposition": f'attachment; filename="statistics.{fmt}"',
             },
         )
 

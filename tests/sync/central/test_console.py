@@ -184,6 +184,10 @@ def test_roles_csrf_and_audited_export(central: Central, server: BackgroundServe
     rows = export.content.decode("utf-8-sig").splitlines()
     assert rows[0].startswith("kind,decision,candidate_id") and len(rows) == 1 + 3
     assert ("export.flagged", "") in audited(accounts, "op1")
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):  # issue 12's statistics
+        stats = operator.get(server.url + f"/console/export/stats.{fmt}", timeout=60)
+        assert stats.status_code == 200 and stats.content.startswith(magic)
+        assert (f"export.stats.{fmt}", "") in audited(accounts, "op1")
     assert ("checkin.reviewed", f"ST-A1:{seq.group(1)}") in audited(accounts, "op1")
     admin = sign_in(server.url, "admin1")
     users = admin.get(server.url + "/console/users", timeout=10).text
