@@ -193,6 +193,9 @@ class CheckInDesk:
                     "reason": reason,
                     "snapshot_seq": snapshot_seq,
                     **_how_established(assessment, admit, self.camera, person),
+                    "face_encoding": [round(v, 6) for v in assessment.face.probe]
+                    if assessment.face.probe
+                    else None,
                 },
             )
         return event.seq

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from sync.central.console import add_console
 from sync.central.errors import CentralError, DatabaseUnavailable, MalformedRequest
 from sync.central.home import CentralHome
 from sync.central.http_body import BINARY_BODY, json_object
@@ -286,6 +287,7 @@ def create_app(home: CentralHome, keys: KeyPair | None = None) -> FastAPI:
         return Response(data, media_type="application/octet-stream")
 
     add_snapshot_routes(app, home, _ERRORS)
+    add_console(app, home)  # issue 13: the web console (/console) and receipt check (/receipt)
     return app
 
 

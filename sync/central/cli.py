@@ -1,7 +1,8 @@
 """`examkiosk-central`: the central service's command line.
 
     examkiosk-central --home DIR [--db URL] init | serve | import-bundle FILE... |
-                      report [--json] | register-station ... | public-keys | openapi
+                      report [--json] | register-station ... | public-keys | openapi |
+                      user add|list|disable|enable | hired-guns --sitting S [--json]
 
 Passphrase (for init, serve and import-bundle): $EXAMKIOSK_CENTRAL_PASSPHRASE, else
 --passphrase-file F, else DIR/demo-passphrase (demo homes only), else asked on a terminal.
@@ -155,6 +156,13 @@ def register_station(
 )
 @click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies (nginx, HAProxy) whose X-Forwarded-Proto/For are trusted: over TLS at the "
+    "proxy, the console's session cookie is then marked Secure.",
+)
 @pass_ctx
 def serve(
     c: Context,
@@ -163,12 +171,14 @@ def serve(
     no_bundles: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    forwarded_allow_ips: str,
 ) -> None:
     """Serve the HTTP API (logs every call to stderr and HOME/central.log)."""
     import uvicorn
 
     from sync.central.app import create_app
 
+    os.umask(0o077)  # the log, incoming bundles and the database: the service's user only
     keys = None if no_bundles else c.home.unlock(c.passphrase())
     c.home.store  # noqa: B018 - fail now, not on the first request, if the database is wrong
     handler = logging.FileHandler(c.home_dir / "central.log", encoding="utf-8")
@@ -184,6 +194,8 @@ def serve(
         log_level="info",
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -298,6 +310,141 @@ def report(c: Context, as_json: bool, strict: bool) -> None:
     data = c.home.report()
     click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else render_text(data))
     sys.exit(1 if strict and data["problems"] else 0)
+
+
+@cli.group()
+def user() -> None:
+    """Staff accounts of the web console (viewer, operator, admin)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="File holding the password (else $EXAMKIOSK_CENTRAL_USER_PASSWORD, else a prompt).",
+)
+@pass_ctx
+def user_add(
+    c: Context, username: str, role: str, display_name: str, password_file: Path | None
+) -> None:
+    """Add a console account; the password must meet the stations' rules."""
+    from sync.central.staff import StaffAccounts
+
+    if password_file is not None:
+        password = password_file.read_text("utf-8").rstrip("\r\n")
+    elif os.environ.get("EXAMKIOSK_CENTRAL_USER_PASSWORD"):
+        password = os.environ["EXAMKIOSK_CENTRAL_USER_PASSWORD"]
+    elif sys.stdin.isatty():
+        password = str(click.prompt("Password / 密码", hide_input=True, confirmation_prompt=True))
+    else:
+        raise click.UsageError("--password-file F is required when not on a terminal.")
+    accounts = StaffAccounts(c.home.store)
+    accounts.add(username, display_name, role, password)
+    accounts.audit("cli", "user.add", username, f"role {role}")
+    click.echo(f"User {username} added ({role}).")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def user_list(c: Context, as_json: bool) -> None:
+    """List console accounts with role, state and lock-out."""
+    from sync.central.staff import StaffAccounts
+
+    members = StaffAccounts(c.home.store).members()
+    rows = [
+        {
+            "username": m.username,
+            "name": m.display_name,
+            "role": m.role,
+            "disabled": m.disabled,
+            "locked_until": m.locked_until.isoformat() if m.locked_until else None,
+            "created_at": m.created_at,
+        }
+        for m in members
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        state = "disabled" if r["disabled"] else ("locked" if r["locked_until"] else "active")
+        click.echo(f"{r['username']:<24}{r['role']:<10}{state:<10}{r['name']}")
+
+
+@user.command("disable")
+@click.argument("username")
+@pass_ctx
+def user_disable(c: Context, username: str) -> None:
+    """Disable an account and end its sessions at once."""
+    from sync.central.staff import StaffAccounts
+
+    accounts = StaffAccounts(c.home.store)
+    accounts.set_disabled(username, True)
+    accounts.audit("cli", "user.disable", username)
+    click.echo(f"User {username} disabled.")
+
+
+@user.command("enable")
+@click.argument("username")
+@pass_ctx
+def user_enable(c: Context, username: str) -> None:
+    """Enable a disabled account again (and clear its failure count)."""
+    from sync.central.staff import StaffAccounts
+
+    accounts = StaffAccounts(c.home.store)
+    accounts.set_disabled(username, False)
+    accounts.audit("cli", "user.enable", username)
+    click.echo(f"User {username} enabled.")
+
+
+@cli.command("hired-guns")
+@click.option("--sitting", required=True, help="The sitting whose check-in faces to compare.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+@pass_ctx
+def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
+    """Pairs of different candidates whose live check-in faces match (one person sitting
+    for two), across every venue of the sitting. Exit 1 if any pair is found."""
+    from sync.central.console.queries import hired_guns as search
+    from sync.central.staff import StaffAccounts
+
+    compared, pairs = search(c.home.store, sitting)
+    StaffAccounts(c.home.store).audit("cli", "view.hired_guns", sitting, f"{len(pairs)} pairs")
+    found: list[dict[str, Any]] = [
+        {
+            "distance": round(p.distance, 4),
+            "a": {
+                "candidate_id": p.a.candidate_id,
+                "venue_id": p.a.venue_id,
+                "station_id": p.a.station_id,
+                "event_seq": p.a.seq,
+                "at": p.a.at,
+            },
+            "b": {
+                "candidate_id": p.b.candidate_id,
+                "venue_id": p.b.venue_id,
+                "station_id": p.b.station_id,
+                "event_seq": p.b.seq,
+                "at": p.b.at,
+            },
+        }  # fmt: skip
+        for p in pairs
+    ]
+    if as_json:
+        click.echo(json.dumps({"sitting_id": sitting, "compared": compared, "pairs": found},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        click.echo(f"Sitting {sitting}: {compared} check-in faces compared, {len(found)} pairs")
+        for f in found:
+            a, b = f["a"], f["b"]
+            click.echo(
+                f"  {a['candidate_id']} ({a['venue_id']}/{a['station_id']}) ~ "
+                f"{b['candidate_id']} ({b['venue_id']}/{b['station_id']}): {f['distance']:.3f}"
+            )
+    sys.exit(1 if found else 0)
 
 
 @cli.command()

@@ -119,6 +119,7 @@ class CentralHome:
         if (self.home / KEYS_FILE).exists():
             raise AlreadyInitialised(str(self.home))
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.home, 0o700)  # mkdir's mode is cut by the umask, and skipped if it exists
         keys = KeyPair.generate()
         document = {
             "format": KEYS_FORMAT,
@@ -214,6 +215,7 @@ class CentralHome:
         data = build_package(content, meta, keys, recipients, paper_password=paper_password)
         stored = read_package_meta(data).to_dict()
         package_shelf.put_package(self.store, stored, hashlib.sha256(data).hexdigest(), data)
+        package_shelf.put_roster(self.store, stored, content.get("roster"))
         return data
 
     def latest_package(self, venue_id: str) -> bytes | None:
