@@ -6,6 +6,7 @@ Used by `examkiosk demo` and by the rehearsal. The demo central lives in `D/cent
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from examkiosk.core.station import Station
 from examkiosk.store.atomic import write_atomic
 from examkiosk.store.layout import DataDir
 from sync.central.home import CentralHome
+from sync.credentials import make_verifier
 from sync.package import PackageMeta
 
 VENUE_ID = "V-DEMO-01"
@@ -28,6 +30,22 @@ SITTING_ID = "S-2026-1122"
 EXAM_ID = "EX-2026-YS-DEMO"
 
 Progress = Callable[[str, int, int], None]
+
+DEMO_ACCOUNTS_FILE = "demo-accounts.json"
+DEMO_STAFF: dict[str, tuple[str, str]] = {
+    "demo-admin": ("演示管理员", "venue_admin"),
+    "demo-inv1": ("演示监考员一", "invigilator"),
+    "demo-inv2": ("演示监考员二", "invigilator"),
+    "demo-tech": ("演示技术员", "technician"),
+}
+
+
+def demo_accounts(data_dir: Path) -> dict[str, str]:
+    """A demo venue's staff numbers and their throwaway passwords ({} if not a demo venue)."""
+    path = DataDir(data_dir).root / DEMO_ACCOUNTS_FILE
+    if not path.exists():
+        return {}
+    return {str(k): str(v) for k, v in json.loads(path.read_text()).items()}
 
 
 @dataclass(frozen=True)
@@ -75,6 +93,9 @@ def build_demo_venue(
 
     faces = demo_content.face_sets(faces_dir)
     roster = demo_content.roster(candidates, SITTING_ID, faces)
+    # Throwaway passwords, kept beside the venue like its passphrase (`make demo` prints them).
+    accounts = {number: f"Demo-{secrets.token_urlsafe(9)}#7" for number in DEMO_STAFF}
+    write_atomic(layout.root / DEMO_ACCOUNTS_FILE, json.dumps(accounts, indent=2).encode())
     now = datetime.now().astimezone()
     content = {
         "exam": {
@@ -84,6 +105,18 @@ def build_demo_venue(
             "duration_minutes": 120,
         },
         "duration_minutes": 120,
+        # Demo venues run simulated devices; the centre's signature on the package is what
+        # lets a station do that (a real sitting says "exam").
+        "sitting_kind": "demo",
+        "staff": [
+            {
+                "staff_number": number,
+                "name": name,
+                "role": role,
+                "verifier": make_verifier(accounts[number]),
+            }
+            for number, (name, role) in DEMO_STAFF.items()
+        ],
         "settings": {
             "show_score": False,
             "outage_policy": "pause",

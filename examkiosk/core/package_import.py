@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from examkiosk.core.accounts import load_package_staff, parse_package_staff
 from examkiosk.core.errors import KioskError, Refused
 from examkiosk.core.station import Station
 from sync.package import PackageMeta, open_package, paper_is_sealed, unseal_paper
@@ -119,6 +120,7 @@ def import_package(
         )
     try:
         candidates = _roster_rows(content, meta.sitting_id)
+        staff = parse_package_staff(content)
         # A sealed paper stays sealed in the store until its password is released at the
         # start of the exam (release_paper); the roster is usable at the door before that.
         sealed = paper_is_sealed(content)
@@ -165,7 +167,8 @@ def import_package(
             "VALUES (?, ?, ?, ?, ?)",
             items,
         )
-        exam = {k: v for k, v in content.items() if k not in ("roster", "paper")}
+        staff_changes = load_package_staff(station, conn, staff)
+        exam = {k: v for k, v in content.items() if k not in ("roster", "paper", "staff")}
         if sealed:
             exam["sealed_paper"] = content["paper"]
         else:
@@ -197,6 +200,7 @@ def import_package(
                 "items": len(items),
                 "paper_sealed": sealed,
                 "faces_encoded": sum(1 for v in encodings.values() if v),
+                "staff": staff_changes,
             },
         )
     return ImportSummary(

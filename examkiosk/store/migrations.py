@@ -68,6 +68,19 @@ STEPS: list[str] = [
         other_station TEXT NOT NULL, generation INTEGER NOT NULL, file_sha256 TEXT NOT NULL,
         at TEXT NOT NULL, invigilator TEXT NOT NULL);
     """,
+    # 3 (issue 9): personal staff accounts (from the package or added locally) with their
+    # lock-out state, seat sign-in lock-outs per ticket, and settings kept inside the store
+    """
+    CREATE TABLE staff (
+        staff_number TEXT PRIMARY KEY, name TEXT NOT NULL, role TEXT NOT NULL,
+        verifier TEXT NOT NULL DEFAULT '', enrolment_verifier TEXT NOT NULL DEFAULT '',
+        source TEXT NOT NULL, card_uid TEXT, disabled INTEGER NOT NULL DEFAULT 0,
+        password_changed_at TEXT, failures INTEGER NOT NULL DEFAULT 0, last_failure_at TEXT,
+        created_at TEXT NOT NULL, created_by TEXT NOT NULL DEFAULT '');
+    CREATE TABLE seat_lockouts (
+        ticket TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0,
+        locked INTEGER NOT NULL DEFAULT 0, last_failure_at TEXT);
+    """,
 ]
 
 
