@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
@@ -164,14 +165,19 @@ def save_central(
     ca_file: Path | None = None,
     *,
     allow_plain_http: bool | None = None,
+    person: Person | None = None,
 ) -> SyncState:
     """Remember the centre's URL (and the CA file pinning its certificate).
 
     `allow_plain_http` sets the development switch (None leaves it as it is); changing it
     is recorded as an outbox event in the same transaction, so the centre sees it.
-    TODO(issue 9): changing the centre's address is a privileged action; call the accounts
-    API (authz check + audit entry naming the person) once it is merged.
+    With `person`, the change is a privileged act (authz `sync.settings`: NotAllowed for
+    other roles) audited in the same transaction.
+    TODO(issue 9): make `person` required once the command line and the admin screen sign
+    staff in (examkiosk.app.cli_auth, the UI guard); until then they call without one.
     """
+    if person is not None:
+        require(person, "sync.settings")
     current = load_state(station)
     plain = current.allow_plain_http if allow_plain_http is None else allow_plain_http
     values = {KEY_URL: check_url(url, plain)}
@@ -180,6 +186,19 @@ def save_central(
     with station.store.transaction() as conn:
         for key, value in values.items():
             station.store.set_meta(conn, key, value)
+        if person is not None:
+            audit(
+                station,
+                conn,
+                person,
+                "sync.settings",
+                {
+                    "central_url": values[KEY_URL],
+                    "previous_url": current.central_url,
+                    "ca_file": values.get(KEY_CA_FILE, current.ca_file),
+                    "dev_plain_http": plain,
+                },
+            )
         if plain != current.allow_plain_http:
             station.store.set_meta(conn, KEY_PLAIN_HTTP, "1" if plain else "0")
             station.record(

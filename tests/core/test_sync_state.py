@@ -182,3 +182,18 @@ def test_a_fake_centre_cannot_make_the_station_believe_anything_was_received(
     info = export_bundle(station, tmp_path / "still-everything.ekb")
     assert (info.first_seq, info.event_count) == (1, len(station.events()))
     impostor.close()
+
+
+def test_changing_the_centre_is_allowed_to_a_venue_admin_and_audited(venue: DemoVenue) -> None:
+    from examkiosk.core.authz import NotAllowed, Person
+
+    station = venue.station
+    invigilator = Person("T-01", "监考甲", "invigilator")
+    with pytest.raises(NotAllowed):
+        save_central(station, "https://evil.example.cn", person=invigilator)
+    assert load_state(station).central_url == ""
+    admin = Person("A-01", "管理员", "venue_admin")
+    save_central(station, "https://sync.example.cn", person=admin)
+    entries = [e for e in station.events() if e.type == "audit.sync.settings"]
+    assert len(entries) == 1 and entries[0].payload["by"] == "A-01"
+    assert entries[0].payload["central_url"] == "https://sync.example.cn"
