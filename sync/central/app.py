@@ -155,6 +155,7 @@ def create_app(
     *,
     docs: bool = False,
     max_clock_skew: int = MAX_CLOCK_SKEW_S,
+    body_idle_timeout: float = 15.0,
 ) -> FastAPI:
     """The HTTP app over `home`. Station requests must be signed (sync.reqsign) and are
     answered signed by `keys`; without `keys` they answer 503. `docs` serves /docs and
@@ -173,7 +174,9 @@ def create_app(
         redoc_url="/redoc" if docs else None,
         openapi_url="/openapi.json" if docs else None,
     )
-    gate = StationGate(_station_lookup(home), keys, max_skew=max_clock_skew)
+    gate = StationGate(
+        _station_lookup(home), keys, max_skew=max_clock_skew, idle_timeout=body_idle_timeout
+    )
     app.state.gate = gate
 
     @app.middleware("http")

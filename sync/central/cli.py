@@ -155,6 +155,9 @@ def register_station(
 )
 @click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--docs", is_flag=True, help="Serve /docs and /openapi.json (off: see docs/openapi.json)."
+)
 @pass_ctx
 def serve(
     c: Context,
@@ -163,6 +166,7 @@ def serve(
     no_bundles: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    docs: bool,
 ) -> None:
     """Serve the HTTP API (logs every call to stderr and HOME/central.log)."""
     import uvicorn
@@ -177,13 +181,16 @@ def serve(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     click.echo(f"Serving {c.home_dir} ({c.home.store.kind}) on {host}:{port}", err=True)
     uvicorn.run(
-        create_app(c.home, keys),
+        create_app(c.home, keys, docs=docs),
         host=host,
         port=port,
         access_log=False,
         log_level="info",
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
+        # Bounds on what a client can hold: idle keep-alive, header size.
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=64 * 1024,
     )
 
 

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -37,13 +38,15 @@ class BackgroundServer:
         port: int = 0,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
+        app_options: dict[str, Any] | None = None,
     ) -> None:
+        """`app_options` go to create_app (docs, max_clock_skew, body_idle_timeout)."""
         self.host = host
         self.port = port or free_port(host)
         scheme = "https" if ssl_certfile else "http"
         self.url = f"{scheme}://{host}:{self.port}"
         config = uvicorn.Config(
-            create_app(home, keys),
+            create_app(home, keys, **(app_options or {})),
             host=host,
             port=self.port,
             log_level="warning",
@@ -51,6 +54,7 @@ class BackgroundServer:
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             timeout_keep_alive=5,
+            h11_max_incomplete_event_size=64 * 1024,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="central-http", daemon=True)
