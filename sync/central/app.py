@@ -23,6 +23,7 @@ from sync.central.auth import (
     MAX_CLOCK_SKEW_S,
     KnownStation,
     RateLimited,
+    Refusals,
     StationGate,
     WrongVenue,
     read_body,
@@ -156,6 +157,7 @@ def create_app(
     docs: bool = False,
     max_clock_skew: int = MAX_CLOCK_SKEW_S,
     body_idle_timeout: float = 15.0,
+    refusal_tarpit: float = 10.0,
 ) -> FastAPI:
     """The HTTP app over `home`. Station requests must be signed (sync.reqsign) and are
     answered signed by `keys`; without `keys` they answer 503. `docs` serves /docs and
@@ -175,7 +177,11 @@ def create_app(
         openapi_url="/openapi.json" if docs else None,
     )
     gate = StationGate(
-        _station_lookup(home), keys, max_skew=max_clock_skew, idle_timeout=body_idle_timeout
+        _station_lookup(home),
+        keys,
+        max_skew=max_clock_skew,
+        idle_timeout=body_idle_timeout,
+        refusals=Refusals(tarpit_s=refusal_tarpit),
     )
     app.state.gate = gate
 

@@ -205,9 +205,18 @@ class Refusals:
     `log_every` seconds, never a line each."""
 
     def __init__(
-        self, *, per_minute: int = 120, max_addresses: int = 50_000, log_every: float = 10.0
+        self,
+        *,
+        per_minute: int = 120,
+        max_addresses: int = 50_000,
+        log_every: float = 10.0,
+        tarpit_s: float = 10.0,
+        max_tarpitted: int = 2000,
     ) -> None:
         self.per_minute = per_minute
+        self.tarpit_s = tarpit_s
+        self.max_tarpitted = max_tarpitted
+        self._tarpitted = 0
         self.max_addresses = max_addresses
         self.log_every = log_every
         self.total = 0
@@ -242,6 +251,20 @@ class Refusals:
                 self._since_log.clear()
                 self._last_log = now
             return over
+
+    async def tarpit(self) -> None:
+        """Hold an over-budget refusal for `tarpit_s` before answering. A client that
+        reconnects as soon as it is refused would otherwise keep the centre busy accepting
+        and refusing; held, it waits (its unread body stops at the socket buffers, TCP flow
+        control) and costs nothing. At most `max_tarpitted` are held at once, so the
+        centre's connections are never all spent on it."""
+        if self._tarpitted >= self.max_tarpitted or self.tarpit_s <= 0:
+            return
+        self._tarpitted += 1
+        try:
+            await asyncio.sleep(self.tarpit_s)
+        finally:
+            self._tarpitted -= 1
 
     def to_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -288,6 +311,7 @@ class StationAuth:
             return await self._check(request, cap, station_id, what)
         except (Unauthenticated, ClockSkew) as exc:
             if self.refusals.note(address, exc.reason):
+                await self.refusals.tarpit()
                 raise RateLimited() from None
             raise
 

@@ -172,6 +172,7 @@ def serve(
     import uvicorn
 
     from sync.central.app import create_app
+    from sync.central.server import listening_socket
 
     keys = None if no_bundles else c.home.unlock(c.passphrase())
     c.home.store  # noqa: B018 - fail now, not on the first request, if the database is wrong
@@ -180,7 +181,7 @@ def serve(
     logging.getLogger("sync.central").addHandler(handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     click.echo(f"Serving {c.home_dir} ({c.home.store.kind}) on {host}:{port}", err=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(c.home, keys, docs=docs),
         host=host,
         port=port,
@@ -192,6 +193,7 @@ def serve(
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=64 * 1024,
     )
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
 @cli.command("import-bundle")

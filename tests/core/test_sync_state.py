@@ -197,3 +197,31 @@ def test_changing_the_centre_is_allowed_to_a_venue_admin_and_audited(venue: Demo
     entries = [e for e in station.events() if e.type == "audit.sync.settings"]
     assert len(entries) == 1 and entries[0].payload["by"] == "A-01"
     assert entries[0].payload["central_url"] == "https://sync.example.cn"
+
+
+def test_https_with_the_configured_ca_file_and_nothing_without_it(
+    venue: DemoVenue, tmp_path: Path
+) -> None:
+    """The real path: uvicorn with TLS on 127.0.0.1, a certificate made here, the station
+    trusting it only through the CA file saved in its sync settings."""
+    from tests.sync.test_client import _tls_files
+
+    station = venue.station
+    ca, cert, key = _tls_files(tmp_path)
+    keys = venue.central.unlock(venue.passphrase)
+    tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+    with BackgroundServer(venue.central, keys, **tls) as server:  # type: ignore[arg-type]
+        assert server.url.startswith("https://127.0.0.1:")
+        state = save_central(station, server.url)
+        assert not state.allow_plain_http
+        client = station_sync_client(station)
+        refused = client.sync_once()
+        client.close()
+        assert not refused.ok and "certificate" in refused.error
+        assert load_state(station).acked_seq == 0
+        save_central(station, server.url, ca)
+        client = station_sync_client(station)
+        result = client.sync_once()
+        client.close()
+    assert result.ok and result.complete and result.snapshots_uploaded == 2
+    assert load_state(station).acked_seq == len(station.events())

@@ -17,6 +17,7 @@ import requests
 
 from sync.central.server import BackgroundServer
 from sync.client import SyncClient
+from sync.crypto import KeyPair
 from sync.reqsign import sign_request
 
 from .conftest import Central
@@ -140,8 +141,13 @@ def test_a_client_that_stops_sending_is_cut_off(central: Central, fast: Backgrou
     assert time.monotonic() - started < 8
 
 
-def test_refusals_are_rate_limited_per_address(central: Central, server: BackgroundServer) -> None:
+def test_refusals_are_rate_limited_per_address(central: Central) -> None:
     keys = central.station("ST1")
+    with BackgroundServer(central.home, central.keys, app_options={"refusal_tarpit": 0.2}) as srv:
+        _rate_limited(central, srv, keys)
+
+
+def _rate_limited(central: Central, server: BackgroundServer, keys: KeyPair) -> None:
     statuses = [
         requests.get(f"{server.url}/v1/stations/ST1/ack", timeout=5).status_code for _ in range(140)
     ]
