@@ -191,8 +191,10 @@ def main() -> int:
     print(f"centre home growth beyond the real events: {extra / 1024:.0f} KiB (goal < 1024 KiB); "
           f"files left in incoming/: {len(incoming)}; refused rows stored: {refused_rows}")  # fmt: skip
     if junk:
-        print(f"junk written by the strangers (mostly still in their own socket buffers): "
-              f"{junk / 2**20:.0f} MiB")
+        print(
+            f"junk written by the strangers (mostly still in their own socket buffers): "
+            f"{junk / 2**20:.0f} MiB"
+        )
     ok = ratio <= 2 and peak < 300 and extra < 1024 * 1024 and not incoming and not refused_rows
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
