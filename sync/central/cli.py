@@ -201,7 +201,12 @@ def serve(
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @pass_ctx
 def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Import USB bundles (.ekb); a bundle imported again changes nothing."""
+    """Import USB bundles (.ekb); a bundle imported again changes nothing.
+
+    Each file is imported whole or not at all, on its own: a refused file is reported and
+    the others still go in. Exit status 0 when every file was imported, 1 when any was
+    refused (each refused file is named on stderr, and in --json with "ok": false).
+    """
     keys = c.home.unlock(c.passphrase())
     results: list[dict[str, Any]] = []
     failed = False
@@ -212,6 +217,15 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
         except SyncError as exc:
             failed = True
             results.append({"file": str(path), "ok": False, "error": exc.en, "error_zh": exc.zh})
+        except Exception as exc:  # never stop the files after it; the log keeps the detail
+            logging.getLogger("sync.central").error("import of %s failed", path, exc_info=True)
+            failed = True
+            results.append({
+                "file": str(path), "ok": False,
+                "error": f"The bundle could not be imported; nothing of it was kept "
+                         f"({type(exc).__name__}).",
+                "error_zh": "该数据包无法导入，未导入其中任何记录。",
+            })  # fmt: skip
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
     else:
@@ -227,6 +241,13 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
                 )
             else:
                 click.echo(f"{r['file']}: REFUSED: {r['error_zh']}\n  {r['error']}", err=True)
+        if len(results) > 1:
+            refused = [r["file"] for r in results if not r["ok"]]
+            click.echo(
+                f"{len(results) - len(refused)} imported, {len(refused)} refused"
+                + (f": {', '.join(refused)}" if refused else ""),
+                err=bool(refused),
+            )
     sys.exit(1 if failed else 0)
 
 

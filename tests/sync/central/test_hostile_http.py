@@ -226,3 +226,18 @@ def test_real_stations_keep_syncing_while_strangers_stream_junk(
 def outbox_bytes(outbox: SqliteOutbox) -> int:
     """What the 1500 real events may take in the centre's database (generous)."""
     return 4 * sum(len(json.dumps(e.to_dict())) for e in outbox.all())
+
+
+def test_out_of_range_events_in_a_batch_are_refused_whole(
+    central: Central, server: BackgroundServer
+) -> None:
+    from .test_hostile_bundles import BAD, chained
+
+    keys = central.station("ST1")
+    for case in ("seq beyond 2**53", "mono_time out of range", "wall_time in 9999"):
+        body = signed_body(keys, chained("ST1", BAD[case]))
+        answer = signed("POST", f"{server.url}/v1/stations/ST1/events", "ST1", keys, body)
+        assert_clear_refusal(answer, 400, "malformed")
+    assert central.home.store.events("ST1") == []
+    refused = central.home.report()["stations"][0]["refused"]
+    assert {r["reason"] for r in refused} == {"malformed"}
