@@ -13,6 +13,7 @@ import click
 
 from examkiosk import __version__
 from examkiosk.app import (
+    cli_accounts,
     cli_bundle,
     cli_cards,
     cli_devices,
@@ -21,6 +22,7 @@ from examkiosk.app import (
     cli_station,
     cli_sync,
 )
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import (
     DATA_DIR,
     PASSPHRASE_FILE,
@@ -109,6 +111,11 @@ def demo(data_dir: Path | None, setup_only: bool, faces_dir: Path | None, mode: 
             )
         venue.station.close()
         click.echo(f"  演示中心 demo central: examkiosk-central --home {DataDir(target).central}")
+    from examkiosk.app.demo_venue import DEMO_STAFF, demo_accounts
+
+    click.echo("  演示账号 demo accounts (工号 staff number / 密码 password / 角色 role):")
+    for number, password in demo_accounts(target).items():
+        click.echo(f"    {number:<11} {password:<20} {DEMO_STAFF[number][1]}")
     if setup_only:
         return
     from examkiosk.app.launch import launch_window
@@ -125,14 +132,26 @@ def roster() -> None:
 @DATA_DIR
 @PASSPHRASE_FILE
 @click.option("--json", "as_json", is_flag=True)
-def roster_list(data_dir: Path | None, passphrase_file: Path | None, as_json: bool) -> None:
-    """Candidates with admission ticket, ID number, seat and check-in/exam state."""
+@staff_options
+def roster_list(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
+) -> None:
+    """Candidates with admission ticket, ID number, seat and check-in/exam state
+    (an invigilator signs in; the viewing is audited)."""
     from examkiosk.app.unlock import open_for_cli
+    from examkiosk.core.authz import audit
     from examkiosk.core.roster import roster_entries
 
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
+        person = signed_in(station, "roster.view", staff, staff_password_file, data_dir=data_dir)
         entries = roster_entries(station.store)
+        with station.store.transaction() as conn:
+            audit(station, conn, person, "roster_viewed", {"entries": len(entries), "via": "cli"})
     finally:
         station.close()
     if as_json:
@@ -202,5 +221,7 @@ for group in (
     cli_station.provision,
     cli_station.package,
     cli_devices.devices,
+    cli_accounts.accounts,
+    cli_accounts.audit,
 ):
     main.add_command(group)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default, lang
 from examkiosk.app.cli_progress import human_size
 from examkiosk.core.errors import localized
@@ -32,6 +33,7 @@ def bundle() -> None:
 @click.option("--sitting", "sitting_id", default=None, help="Everything of this sitting.")
 @click.option("--all", "everything", is_flag=True, help="Everything, acknowledged or not.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+@staff_options
 def bundle_export(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -39,6 +41,8 @@ def bundle_export(
     sitting_id: str | None,
     everything: bool,
     as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Export what the centre has not acknowledged yet (default), everything (--all) or one
     sitting (--sitting ID) to an encrypted, signed bundle, verified by reading it back.
@@ -59,6 +63,7 @@ def bundle_export(
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     progress = Progress("导出 exporting")
     try:
+        person = signed_in(station, "bundle.export", staff, staff_password_file, data_dir=data_dir)
         with cancel_on_ctrl_c() as cancel:
             result = export_to(
                 station,
@@ -67,6 +72,7 @@ def bundle_export(
                 sitting_id=sitting_id,
                 progress=progress,
                 cancelled=cancel,
+                by=person,
             )
     except BundleCancelled as exc:
         click.echo(localized(exc, lang()), err=True)

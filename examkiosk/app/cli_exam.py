@@ -21,6 +21,7 @@ from typing import Any
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
 
 CANDIDATE = click.option(
@@ -236,28 +237,24 @@ def incidents_command(data_dir: Path | None, passphrase_file: Path | None, as_js
     help="The request shown on the seat (e.g. 3F2A9C1B-0); default: this station's "
     "attempt of the candidate.",
 )
+@staff_options
 def resume_code_command(
-    data_dir: Path | None, passphrase_file: Path | None, ticket: str, request: str | None
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    ticket: str,
+    request: str | None,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """The invigilator's resume code (续考码) for a candidate's request."""
-    from examkiosk.core import roster
-    from examkiosk.core.errors import NotFound
-    from examkiosk.core.exam import ExamEngine
-    from examkiosk.core.resume_codes import package_secret, resume_code
+    """The invigilator's resume code (续考码) for a candidate's request (signed in, audited)."""
+    from examkiosk.core.resume_issue import issue_resume_code
 
     station = _open(data_dir, passphrase_file)
     try:
-        candidate = roster.by_ticket(station.store, ticket)
-        if request is None:
-            engine = ExamEngine(station)
-            attempt = engine.attempt_for(candidate.candidate_id)
-            if attempt is None:
-                raise NotFound(
-                    "该考生在本机没有作答，请输入座位上显示的请求码。",
-                    "This candidate has no attempt here; give the seat's request.",
-                )
-            request = engine.resume_request(attempt.attempt_id)
-        code = resume_code(package_secret(station.store), candidate.candidate_id, request)
+        person = signed_in(
+            station, "resume_code.issue", staff, staff_password_file, data_dir=data_dir
+        )
+        request, code = issue_resume_code(station, person, ticket, request)
     finally:
         station.close()
     click.echo(f"{request} {code}")
@@ -266,22 +263,28 @@ def resume_code_command(
 @exam.command("release-paper")
 @DATA_DIR
 @PASSPHRASE_FILE
-@click.option("--invigilator", required=True, help="Name or number of the chief invigilator.")
 @click.option(
     "--password",
     prompt="试卷启封口令 / paper password",
     hide_input=True,
     help="The paper password the exam centre releases at the start (prompted).",
 )
+@staff_options
 def release_paper_command(
-    data_dir: Path | None, passphrase_file: Path | None, invigilator: str, password: str
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    password: str,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Open a sealed paper with the password the centre releases at exam start (开考启封)."""
+    """Open a sealed paper with the password the centre releases at exam start (开考启封);
+    a venue administrator signs in."""
     from examkiosk.core.package_import import release_paper
 
     station = _open(data_dir, passphrase_file)
     try:
-        items = release_paper(station, password, invigilator=invigilator)
+        person = signed_in(station, "paper.release", staff, staff_password_file, data_dir=data_dir)
+        items = release_paper(station, password, by=person)
     finally:
         station.close()
     click.echo(f"试卷已启封 paper opened: {items} items")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default
 from examkiosk.core.errors import KioskError
 
@@ -106,13 +107,27 @@ def package() -> None:
 @DATA_DIR
 @PASSPHRASE_FILE
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-def package_import(data_dir: Path | None, passphrase_file: Path | None, file: Path) -> None:
-    """Verify and import a package; roster faces are encoded once, here, with progress."""
+@staff_options
+def package_import(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    file: Path,
+    staff: str | None,
+    staff_password_file: Path | None,
+) -> None:
+    """Verify and import a package; roster faces are encoded once, here, with progress.
+    A venue administrator signs in (the first package of a new station: the recovery
+    passphrase that opened it)."""
     from examkiosk.app.unlock import open_for_cli
     from examkiosk.core.face_check import FaceService
     from examkiosk.core.package_import import import_package
 
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        person = signed_in(station, "package.import", staff, staff_password_file, data_dir=data_dir)
+    except BaseException:
+        station.close()
+        raise
     face = FaceService.create()
     try:
         summary = import_package(
@@ -124,6 +139,7 @@ def package_import(data_dir: Path | None, passphrase_file: Path | None, file: Pa
                 if done == total or done % 50 == 0
                 else None
             ),
+            by=person,
         )
     finally:
         station.close()

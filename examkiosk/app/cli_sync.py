@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, data_dir_or_default, lang
 from examkiosk.app.cli_progress import human_size
 
@@ -65,6 +66,7 @@ def _say(zh: str, en: str) -> str:
     help="Development only: allow plain http:// to 127.0.0.1/localhost (recorded).",
 )
 @JSON
+@staff_options
 def sync_config(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -72,6 +74,8 @@ def sync_config(
     ca_file: Path | None,
     dev_allow_http: bool | None,
     as_json: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
     """Show, or with --central/--ca-file save, the centre this station syncs with."""
     from examkiosk.app.unlock import open_for_cli
@@ -83,7 +87,10 @@ def sync_config(
             url = central_url or load_state(station).central_url
             if not url:
                 raise click.UsageError("a centre URL is needed: add --central URL.")
-            state = save_central(station, url, ca_file, allow_plain_http=dev_allow_http)
+            person = signed_in(
+                station, "sync.settings", staff, staff_password_file, data_dir=data_dir
+            )
+            state = save_central(station, url, ca_file, allow_plain_http=dev_allow_http, by=person)
         else:
             state = load_state(station)
     finally:

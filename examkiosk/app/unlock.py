@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 
 from examkiosk.core.clock import Clock
-from examkiosk.core.errors import NotProvisioned
-from examkiosk.core.provision import open_station
+from examkiosk.core.errors import NotProvisioned, StoreLocked
+from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
 from examkiosk.store import keys as store_keys
 from examkiosk.store.layout import DataDir
 
 ENV_PASSPHRASE = "EXAMKIOSK_PASSPHRASE"
+ENV_STAFF = "EXAMKIOSK_STAFF"
+ENV_STAFF_PASSWORD = "EXAMKIOSK_STAFF_PASSWORD"
 
 
 def passphrase_for(
@@ -49,9 +51,19 @@ def not_provisioned(data_dir: Path) -> NotProvisioned:
 def open_for_cli(
     data_dir: Path, passphrase_file: Path | None = None, clock: Clock | None = None
 ) -> Station:
+    """Open the station for a command: the OS key store, else the signing-in person's own key
+    slot ($EXAMKIOSK_STAFF with $EXAMKIOSK_STAFF_PASSWORD), else the recovery passphrase."""
     layout = DataDir(data_dir)
     if not layout.exists():
         raise not_provisioned(data_dir)
     if store_keys.key_from_os(layout.keyslots) is not None:
         return open_station(data_dir, None, clock)
-    return open_station(data_dir, passphrase_for(data_dir, passphrase_file), clock)
+    staff, password = os.environ.get(ENV_STAFF, ""), os.environ.get(ENV_STAFF_PASSWORD, "")
+    passphrase = passphrase_for(data_dir, passphrase_file, prompt=not (staff and password))
+    if staff and password and store_keys.has_staff_slots(layout.keyslots):
+        try:
+            return open_station_as_staff(data_dir, staff, password, clock)[0]
+        except StoreLocked:
+            if passphrase is None:
+                raise
+    return open_station(data_dir, passphrase, clock)

@@ -9,6 +9,7 @@ verifiers (`sync.credentials`), the package carries verifiers made at the centre
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ from typing import Any
 from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
+from examkiosk.store import keys
 from examkiosk.store import staff as staff_sql
+from examkiosk.store.layout import DataDir
 from examkiosk.store.staff import StaffRow
 from sync.credentials import (
     STATION_ROLES,
@@ -30,6 +33,8 @@ from sync.credentials import (
     make_verifier,
     valid_verifier,
 )
+
+log = logging.getLogger(__name__)
 
 STAFF_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 MAX_STAFF = 2000
@@ -229,7 +234,25 @@ class Accounts:
                 audit(self.station, conn, person, "signed_in", {"purpose": purpose})
         if failure is not None:
             raise failure
+        self._keep_slot(person.staff_number, new_password or secret)
         return person
+
+    def _keep_slot(self, staff_number: str, password: str) -> None:
+        """After a sign-in: the person's own key slot exists and matches their password,
+        and no disabled or removed account keeps one. Never fails the sign-in."""
+        store = self.station.store
+        keyslots = DataDir(store.path.parent).keyslots
+        station_id = self.station.station_id
+        try:
+            with store.reading() as conn:
+                row = staff_sql.get(conn, staff_number)
+                active = {r.staff_number for r in staff_sql.list_all(conn) if not r.disabled}
+            stamp = (row.password_changed_at or "") if row else ""
+            if store.key and keys.staff_slot_stamp(keyslots, station_id, staff_number) != stamp:
+                keys.put_staff_slot(keyslots, store.key, station_id, staff_number, password, stamp)
+            keys.drop_staff_slots(keyslots, station_id, active)
+        except Exception:  # the sign-in stands; the next one tries again
+            log.warning("could not update the staff key slot", exc_info=True)
 
     def _check(
         self,
@@ -389,6 +412,11 @@ class Accounts:
                 "account_disabled" if disabled else "account_enabled",
                 {"staff_number": staff_number},
             )
+        if disabled:  # their password no longer opens the station
+            with self.station.store.reading() as conn:
+                active = {r.staff_number for r in staff_sql.list_all(conn) if not r.disabled}
+            keyslots = DataDir(self.station.store.path.parent).keyslots
+            keys.drop_staff_slots(keyslots, self.station.station_id, active)
 
     def unlock(self, by: Person, staff_number: str) -> None:
         require(by, "accounts.manage")

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from examkiosk.core.attempt import Attempt
-from examkiosk.core.errors import NotFound
+from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import (
     AttemptClosed,
     ResumeCodeRequired,
@@ -31,6 +31,19 @@ from examkiosk.core.timing import (
     measure_outage,
     wall_jump_ms,
 )
+
+MAX_CODE_TRIES = 5
+
+
+class ResumeCodesExhausted(Refused):
+    """Too many wrong resume codes for one attempt: an invigilator must come and unlock."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"续考码已连续输错 {MAX_CODE_TRIES} 次，请举手示意监考员到场解锁后再试。",
+            f"The resume code was wrong {MAX_CODE_TRIES} times. Raise your hand: an invigilator "
+            "must unlock the seat before another try.",
+        )
 
 
 class SessionKeeper:
@@ -117,6 +130,8 @@ class SessionKeeper:
             )
             request = request_text(attempt_id, int(resumes_used))
             by_code = code is not None
+            if by_code and self._code_failures(conn, attempt_id) >= MAX_CODE_TRIES:
+                raise ResumeCodesExhausted()
             code_ok = by_code and code_matches(
                 package_secret(self._station.store), attempt.candidate_id, request, code or ""
             )
@@ -180,6 +195,13 @@ class SessionKeeper:
             )
         self.sessions[attempt_id] = session
         return outage
+
+    @staticmethod
+    def _code_failures(conn: Any, attempt_id: str) -> int:
+        row = conn.execute(
+            "SELECT code_failures FROM attempt_runtime WHERE attempt_id = ?", (attempt_id,)
+        ).fetchone()
+        return int(row[0]) if row else 0
 
     def owns(self, attempt_id: str) -> bool:
         mine = self.sessions.get(attempt_id)

@@ -74,6 +74,11 @@ class Person:
         return {"by": self.staff_number, "by_name": self.name, "by_role": self.role}
 
 
+# The recovery passphrase's holder, named in the audit trail when it stands in for a venue
+# administrator: provisioning a station that has no staff accounts yet, nothing else.
+RECOVERY = Person("recovery-passphrase", "恢复口令持有人", "venue_admin")
+
+
 class NotAllowed(KioskError):
     """The person (or nobody) may not do this; the message says who may."""
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from examkiosk.core import roster
+from examkiosk.core import roster, seat_guard
 from examkiosk.core.attempt import (
     ATTEMPT_COLUMNS,
     Attempt,
@@ -33,6 +33,7 @@ from examkiosk.core.paper import Item, Paper, build_paper
 from examkiosk.core.resume_codes import package_secret, request_text
 from examkiosk.core.roster import Candidate
 from examkiosk.core.scoring import Receipt, make_receipt
+from examkiosk.core.seat_guard import normalise_entry
 from examkiosk.core.station import Station
 from examkiosk.core.timing import ExamSettings, Outage
 
@@ -146,13 +147,16 @@ class ExamEngine:
 
     def identify(self, ticket: str, id_number: str) -> Candidate:
         """The candidate, if ticket and ID number agree and the door admitted them (or their
-        attempt was moved here from another station)."""
+        attempt was moved here from another station).
+
+        Full-width digits and spaces are normalised. After SEAT_MAX_FAILURES wrong ID numbers
+        for one ticket the ticket is locked until an invigilator unlocks it (seat_guard);
+        every failure is audited."""
+        ticket, id_number = normalise_entry(ticket), normalise_entry(id_number)
+        seat_guard.check_not_locked(self.station, ticket)
         candidate = roster.by_ticket(self.station.store, ticket)
-        if candidate.id_number.upper() != id_number.strip().upper():
-            raise Refused(
-                "准考证号与证件号码不匹配，请核对后重试。",
-                "The admission ticket and ID number do not match. Check them and try again.",
-            )
+        if candidate.id_number.upper() != id_number:
+            seat_guard.record_failure(self.station, ticket)
         checked = self.station.store.query(
             "SELECT decision FROM checkins WHERE candidate_id = ?", (candidate.candidate_id,)
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from examkiosk.core.authz import Person, audit
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import load_state, record_export, snapshot_name
@@ -181,6 +182,7 @@ def export_to(
     after_seq: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    by: Person | None = None,
 ) -> ExportResult:
     """Write a bundle of the chosen selection to `out`, or into `out` when it is a folder
     (named by bundle_file_name). Raises NothingToExport when the selection is empty,
@@ -209,6 +211,20 @@ def export_to(
         cancelled=cancelled,
     )
     record_export(station, info, path, selection.scope)
+    if by is not None:  # who carried which events out of the station
+        with station.store.transaction() as conn:
+            audit(
+                station,
+                conn,
+                by,
+                "bundle_exported",
+                {
+                    "scope": selection.scope,
+                    "first_seq": info.first_seq,
+                    "last_seq": info.last_seq,
+                    "sha256": info.sha256,
+                },
+            )
     return ExportResult(path, info, selection.scope)
 
 
@@ -221,6 +237,7 @@ def export_bundle(
     sitting_id: str | None = None,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    by: Person | None = None,
 ) -> BundleInfo:
     """Write a bundle to `out` (a file path): by default what the centre has not acknowledged;
     `everything`, one `sitting_id`, or the events after `after_seq` on request.
@@ -236,4 +253,5 @@ def export_bundle(
         after_seq=after_seq,
         progress=progress,
         cancelled=cancelled,
+        by=by,
     ).info

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from examkiosk.core.accounts import load_package_staff, parse_package_staff
+from examkiosk.core.authz import Person, require
 from examkiosk.core.errors import KioskError, Refused
 from examkiosk.core.package_checks import check_package_content, check_paper
 from examkiosk.core.station import Station
@@ -100,8 +101,14 @@ def import_package(
     face_encoder: FaceEncoder | None = None,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
+    by: Person | None = None,
 ) -> ImportSummary:
-    """Verify and load a package; raises PackageRefused/FormatError/KioskError, changing nothing."""
+    """Verify and load a package; raises PackageRefused/FormatError/KioskError, changing nothing.
+
+    `by` is the person importing it (a venue administrator, or the recovery passphrase on a
+    station that has no accounts yet); their staff number goes into the event."""
+    if by is not None:
+        require(by, "package.import")
     seen = station.store.query("SELECT max(version) FROM packages")
     min_version = int(seen[0][0] or 0)
     meta, content = open_package(
@@ -205,6 +212,7 @@ def import_package(
                 "paper_sealed": sealed,
                 "faces_encoded": sum(1 for v in encodings.values() if v),
                 "staff": staff_changes,
+                **(by.describe() if by else {}),
             },
         )
     return ImportSummary(
@@ -226,12 +234,13 @@ def paper_sealed(station: Station) -> bool:
     return "sealed_paper" in current_exam(station)
 
 
-def release_paper(station: Station, password: str, *, invigilator: str) -> int:
+def release_paper(station: Station, password: str, *, by: Person) -> int:
     """Open the sealed paper with the password released at exam start; returns its items.
 
     Raises WrongPassphrase (nothing changes) for a wrong password; Refused if no sealed
-    paper is waiting.
+    paper is waiting; NotAllowed unless `by` is a venue administrator.
     """
+    require(by, "paper.release")
     rows = station.store.query(
         "SELECT exam_id, content_json FROM packages ORDER BY version DESC LIMIT 1"
     )
@@ -266,6 +275,11 @@ def release_paper(station: Station, password: str, *, invigilator: str) -> int:
         station.record(
             conn,
             "paper.released",
-            {"exam_id": rows[0][0], "items": len(items), "invigilator": invigilator},
+            {
+                "exam_id": rows[0][0],
+                "items": len(items),
+                "invigilator": by.staff_number,
+                **by.describe(),
+            },
         )
     return len(items)

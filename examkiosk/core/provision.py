@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from examkiosk.core import unlock_failures
+from examkiosk.core.accounts import Accounts
+from examkiosk.core.authz import Person
 from examkiosk.core.clock import Clock
 from examkiosk.core.errors import KioskError, StoreLocked
 from examkiosk.core.station import Station
@@ -59,7 +62,10 @@ def provision_station(
 
 
 def open_station(data_dir: Path, passphrase: str | None, clock: Clock | None = None) -> Station:
-    """Open a provisioned station: the OS key store first, then the recovery passphrase."""
+    """Open a provisioned station: the OS key store first, then the recovery passphrase.
+
+    A wrong passphrase is noted beside the store (it cannot be written into a locked one)
+    and becomes an audit event at the next successful opening."""
     layout = DataDir(data_dir)
     key = store_keys.key_from_os(layout.keyslots) if layout.keyslots.exists() else None
     if key is None:
@@ -68,5 +74,41 @@ def open_station(data_dir: Path, passphrase: str | None, clock: Clock | None = N
                 "需要考点管理员的恢复口令才能打开本机数据。",
                 "The venue administrator's recovery passphrase is needed to open this station.",
             )
-        key = store_keys.key_from_passphrase(layout.keyslots, passphrase)
-    return Station(Store.open(layout.store, key), clock)
+        try:
+            key = store_keys.key_from_passphrase(layout.keyslots, passphrase)
+        except StoreLocked:
+            unlock_failures.note(layout, "recovery-passphrase")
+            raise
+    station = Station(Store.open(layout.store, key), clock)
+    unlock_failures.flush(layout, station)
+    return station
+
+
+def open_station_as_staff(
+    data_dir: Path,
+    staff_number: str,
+    password: str,
+    clock: Clock | None = None,
+    *,
+    new_password: str | None = None,
+) -> tuple[Station, Person]:
+    """Open the station with a member of staff's own password (their key slot) and sign
+    them in: the daily way in, so the recovery passphrase stays sealed. StoreLocked for a
+    wrong number or password (noted, audited at the next opening); SignInRefused if the
+    account is locked or disabled (the store is closed again)."""
+    layout = DataDir(data_dir)
+    try:
+        key = store_keys.key_from_staff(layout.keyslots, staff_number, password)
+    except StoreLocked:
+        unlock_failures.note(layout, staff_number)
+        raise
+    station = Station(Store.open(layout.store, key), clock)
+    try:
+        unlock_failures.flush(layout, station)
+        person = Accounts(station).sign_in(
+            staff_number, password, new_password=new_password, purpose="station.open"
+        )
+    except BaseException:
+        station.close()
+        raise
+    return station, person

@@ -165,41 +165,38 @@ def save_central(
     ca_file: Path | None = None,
     *,
     allow_plain_http: bool | None = None,
-    person: Person | None = None,
+    by: Person | None = None,
 ) -> SyncState:
     """Remember the centre's URL (and the CA file pinning its certificate).
 
     `allow_plain_http` sets the development switch (None leaves it as it is); changing it
-    is recorded as an outbox event in the same transaction, so the centre sees it.
-    With `person`, the change is a privileged act (authz `sync.settings`: NotAllowed for
-    other roles) audited in the same transaction.
-    TODO(issue 9): make `person` required once the command line and the admin screen sign
-    staff in (examkiosk.app.cli_auth, the UI guard); until then they call without one.
+    is recorded as a `sync.dev_plain_http` outbox event in the same transaction, so the
+    centre sees it. With `by`, the change must be theirs to make (authz `sync.settings`)
+    and is audited with the old and new values, in the same transaction.
     """
-    if person is not None:
-        require(person, "sync.settings")
-    current = load_state(station)
-    plain = current.allow_plain_http if allow_plain_http is None else allow_plain_http
+    if by is not None:
+        require(by, "sync.settings")
+    before = load_state(station)
+    plain = before.allow_plain_http if allow_plain_http is None else allow_plain_http
     values = {KEY_URL: check_url(url, plain)}
     if ca_file is not None:
         values[KEY_CA_FILE] = str(Path(ca_file).resolve())
     with station.store.transaction() as conn:
         for key, value in values.items():
             station.store.set_meta(conn, key, value)
-        if person is not None:
+        if by is not None:
             audit(
                 station,
                 conn,
-                person,
-                "sync.settings",
+                by,
+                "sync_settings_changed",
                 {
-                    "central_url": values[KEY_URL],
-                    "previous_url": current.central_url,
-                    "ca_file": values.get(KEY_CA_FILE, current.ca_file),
-                    "dev_plain_http": plain,
+                    "central_url": [before.central_url, values[KEY_URL]],
+                    "ca_file": [before.ca_file, values.get(KEY_CA_FILE, before.ca_file)],
+                    "dev_plain_http": [before.allow_plain_http, plain],
                 },
             )
-        if plain != current.allow_plain_http:
+        if plain != before.allow_plain_http:
             station.store.set_meta(conn, KEY_PLAIN_HTTP, "1" if plain else "0")
             station.record(
                 conn, EVENT_PLAIN_HTTP, {"enabled": plain, "central_url": values[KEY_URL]}

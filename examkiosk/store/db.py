@@ -27,10 +27,17 @@ def _key_pragma(key: bytes) -> str:
 
 
 class Store:
-    def __init__(self, conn: Any, path: Path) -> None:
+    def __init__(self, conn: Any, path: Path, key: bytes = b"") -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
+        # Kept so a staff member's first sign-in can wrap it into their own key slot; it is
+        # in this process's memory anyway (SQLCipher holds it), never written or logged.
+        self._key = key
+
+    @property
+    def key(self) -> bytes:
+        return self._key
 
     @classmethod
     def open(cls, path: Path, key: bytes, *, create: bool = False) -> Store:
@@ -69,7 +76,7 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        return cls(conn, path)
+        return cls(conn, path, key)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:

@@ -9,6 +9,7 @@ unattended. A plain Linux kiosk has none; it then asks for the passphrase at sta
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import secrets
@@ -17,15 +18,15 @@ from typing import Any
 
 from examkiosk.core.errors import StoreLocked
 from examkiosk.store.atomic import write_atomic
+from sync.credentials import WeakPassword, check_recovery_passphrase
 from sync.crypto import unwrap_secret, wrap_secret
-from sync.errors import WrongPassphrase
+from sync.errors import FormatError, WrongPassphrase
 
 log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 SLOTS_FORMAT = "examkiosk-keyslots"
 KEYRING_SERVICE = "examkiosk-store"
-MIN_PASSPHRASE = 10
 
 
 def new_store_key() -> bytes:
@@ -33,12 +34,13 @@ def new_store_key() -> bytes:
 
 
 def check_passphrase_strength(passphrase: str) -> None:
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StoreLocked(
-            f"恢复口令至少需要 {MIN_PASSPHRASE} 个字符，请换一个更长的口令。",
-            f"The recovery passphrase needs at least {MIN_PASSPHRASE} characters; "
-            "choose a longer one.",
-        )
+    """StoreLocked saying why, unless the new recovery passphrase is at least 12 characters
+    and estimated at 2^40 guesses or more (sync.credentials: length, repeats, common words,
+    keyboard runs). It guards the store on every backup, so it must resist offline guessing."""
+    try:
+        check_recovery_passphrase(passphrase)
+    except WeakPassword as exc:
+        raise StoreLocked(exc.zh, exc.en) from exc
 
 
 def _os_keyring() -> Any | None:
@@ -119,6 +121,87 @@ def key_from_passphrase(path: Path, passphrase: str) -> bytes:
             "The recovery passphrase is wrong. Check it and try again "
             "(mind capitals and the input method).",
         ) from exc
+    if len(key) != KEY_BYTES:
+        raise StoreLocked("密钥长度不正确。", "The stored key has the wrong length.")
+    return key
+
+
+# -- staff slots: a person's own password unwraps the store key ---------------------------
+#
+# So that the recovery passphrase is for recovery and provisioning only, each member of
+# staff who has signed in once gets a slot of their own: the store key wrapped by their
+# password (the same scrypt + AES-256-GCM as the passphrase slot). The next morning their
+# sign-in alone opens the station. A slot is named by a hash of station and staff number
+# (the file does not list who works here) and carries the account's password date, so a
+# changed password rewraps it and a disabled account's slot is removed.
+
+
+def staff_slot_name(station_id: str, staff_number: str) -> str:
+    return hashlib.sha256(f"examkiosk-staff-slot|{station_id}|{staff_number}".encode()).hexdigest()[
+        :32
+    ]
+
+
+def _staff_slots(document: dict[str, Any]) -> dict[str, Any]:
+    slots = document.setdefault("slots", {}).setdefault("staff", {})
+    if not isinstance(slots, dict):
+        raise StoreLocked("keyslots.json 已损坏。", "keyslots.json is damaged.")
+    return slots
+
+
+def has_staff_slots(path: Path) -> bool:
+    try:
+        return bool(_read_slots(path)["slots"].get("staff"))
+    except StoreLocked:
+        return False
+
+
+def staff_slot_stamp(path: Path, station_id: str, staff_number: str) -> str | None:
+    slot = _staff_slots(_read_slots(path)).get(staff_slot_name(station_id, staff_number))
+    return str(slot.get("stamp")) if isinstance(slot, dict) else None
+
+
+def put_staff_slot(
+    path: Path, key: bytes, station_id: str, staff_number: str, password: str, stamp: str
+) -> None:
+    """Add or rewrap `staff_number`'s slot (atomic rewrite of the slots file)."""
+    document = _read_slots(path)
+    slot = wrap_secret(key, password)
+    slot["stamp"] = stamp
+    _staff_slots(document)[staff_slot_name(station_id, staff_number)] = slot
+    write_atomic(path, json.dumps(document, indent=2).encode())
+
+
+def drop_staff_slots(path: Path, station_id: str, keep: set[str]) -> int:
+    """Remove every staff slot except those of the staff numbers in `keep`."""
+    document = _read_slots(path)
+    slots = _staff_slots(document)
+    wanted = {staff_slot_name(station_id, number) for number in keep}
+    gone = [name for name in slots if name not in wanted]
+    for name in gone:
+        del slots[name]
+    if gone:
+        write_atomic(path, json.dumps(document, indent=2).encode())
+    return len(gone)
+
+
+def key_from_staff(path: Path, staff_number: str, password: str) -> bytes:
+    """The store key from `staff_number`'s slot; StoreLocked when there is no such slot or
+    the password does not unwrap it (the same message for both)."""
+    document = _read_slots(path)
+    station_id = str(document.get("station_id", ""))
+    slot = _staff_slots(document).get(staff_slot_name(station_id, staff_number.strip()))
+    wrong = StoreLocked(
+        "工号或密码不正确，或此工号尚未在本机登录过（第一次请用恢复口令打开后再登录）。",
+        "Wrong staff number or password, or this person has not signed in on this station "
+        "before (the first time, open it with the recovery passphrase and sign in).",
+    )
+    if not isinstance(slot, dict):
+        raise wrong
+    try:
+        key = unwrap_secret({k: v for k, v in slot.items() if k != "stamp"}, password)
+    except (WrongPassphrase, FormatError, ValueError, KeyError, TypeError) as exc:
+        raise wrong from exc
     if len(key) != KEY_BYTES:
         raise StoreLocked("密钥长度不正确。", "The stored key has the wrong length.")
     return key

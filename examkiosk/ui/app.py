@@ -14,10 +14,13 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
+from examkiosk.core.accounts import Accounts
+from examkiosk.core.authz import Person
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.face_check import FaceService
-from examkiosk.core.provision import open_station
+from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
+from examkiosk.store import keys as store_keys
 from examkiosk.store.layout import DataDir
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.background_sync import BackgroundSync
@@ -27,6 +30,7 @@ from examkiosk.ui.i18n import error_text
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.passphrase import PassphraseDialog, PassphraseGuard
 from examkiosk.ui.seat_host import seat_screen
+from examkiosk.ui.signin import SignInDialog, StaffGuard, StaffSession
 from examkiosk.ui.theme import apply_theme
 from examkiosk.ui.window import KioskWindow, ModeGuard
 from hardware.cards.document import CardReader
@@ -121,6 +125,8 @@ def build_window(
     mode: str | None = None,
     face: SharedFace | None = None,
     background: BackgroundSync | None = None,
+    session: StaffSession | None = None,
+    idle_lock_ms: int = 0,
 ) -> KioskWindow:
     shared = face or SharedFace()
     window: KioskWindow
@@ -136,7 +142,7 @@ def build_window(
         )
 
     def admin() -> QWidget:
-        screen = AdminScreen(station, ops, shared.encode, background=background)
+        screen = AdminScreen(station, ops, shared.encode, background=background, guard=guard)
         screen.package_imported.connect(lambda _summary: window.data_changed(screen))
         return screen
 
@@ -152,28 +158,63 @@ def build_window(
         {"door": door, "seat": seat, "admin": admin},
         guard,
         mode,
+        session=session,
+        idle_lock_ms=idle_lock_ms,
     )
     window.resize(*KIOSK_SIZE)
     return window
 
 
+USE_PASSPHRASE = 2  # the start-up sign-in's "use the recovery passphrase" button
+
+
 def unlock_with_dialog(
     data_dir: Path, ops: Operations, problem: BaseException | None
-) -> Station | None:
+) -> tuple[Station, Person | None] | None:
+    """Open the store at start-up: by a member of staff's own sign-in where anyone has a
+    key slot here (the daily way), else — or on request — by the recovery passphrase."""
+    if store_keys.has_staff_slots(DataDir(data_dir).keyslots):
+
+        def use_passphrase() -> None:
+            staff.done(USE_PASSPHRASE)
+
+        staff = SignInDialog(
+            lambda number, password, new: open_station_as_staff(
+                data_dir, number, password, new_password=new
+            ),
+            ops,
+            ("打开考点数据", "Open the station"),
+            intro=(
+                "请工作人员用自己的工号和密码登录以打开本机。",
+                "A member of staff signs in with their own number and password to open this "
+                "station.",
+            ),
+            alternative=(("用恢复口令打开", "Use the recovery passphrase"), use_passphrase),
+        )
+        if problem is not None:
+            staff.error.setText(error_text(problem))
+            problem = None
+        code = staff.exec()
+        if code == QDialog.DialogCode.Accepted:
+            station, person = staff.value
+            return station, person
+        if code != USE_PASSPHRASE:
+            return None
     dialog = PassphraseDialog(
         lambda passphrase: open_station(data_dir, passphrase),
         ops,
         ("打开考点数据", "Open the station"),
         (
-            "请输入考点管理员的恢复口令以打开本机加密数据。",
-            "Enter the venue administrator's recovery passphrase to open this station's encrypted data.",
+            "请输入考点管理员的恢复口令以打开本机加密数据（仅用于恢复和部署）。",
+            "Enter the venue administrator's recovery passphrase to open this station's "
+            "encrypted data (for recovery and provisioning).",
         ),
     )
     if problem is not None:
         dialog.show_error(error_text(problem))
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
-    return dialog.value  # type: ignore[no-any-return]
+    return dialog.value, None
 
 
 def run_kiosk(
@@ -200,8 +241,11 @@ def run_kiosk(
             station.close()
         return 2
     ops = Operations()
+    first_person: Person | None = None
     if station is None:
-        station = unlock_with_dialog(data_dir, ops, problem)
+        unlocked = unlock_with_dialog(data_dir, ops, problem)
+        if unlocked is not None:
+            station, first_person = unlocked
         if station is None:
             ops.shutdown()
             devices.feed.close()
@@ -215,13 +259,19 @@ def run_kiosk(
         else None
     )
     background = BackgroundSync(station, ops)
+    accounts = Accounts(station)
+    session = StaffSession(accounts.any_accounts)
+    session.person = first_person  # whoever opened the station is signed in
+    guard = StaffGuard(accounts, ops, session, PassphraseGuard(layout.keyslots, ops, demo))
     window = build_window(
         station,
         ops,
         devices,
-        PassphraseGuard(layout.keyslots, ops, demo),
+        guard,
         mode,
         background=background,
+        session=session,
+        idle_lock_ms=accounts.policy().idle_lock_minutes * 60_000,
     )
     background.start()  # only if the station knows its centre (examkiosk sync config)
     if simulated:

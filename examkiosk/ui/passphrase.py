@@ -1,5 +1,5 @@
-"""Asking for the venue administrator's recovery passphrase: to unlock the store at start-up,
-and to guard the switch between station modes (a candidate must not reach the door or admin)."""
+"""Asking for the venue administrator's recovery passphrase: to unlock the store at start-up
+(where the OS has no key store), and to provision a station that has no staff accounts yet."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
+from examkiosk.core.authz import RECOVERY, Person
 from examkiosk.store import keys as store_keys
 from examkiosk.ui.i18n import error_text
 from examkiosk.ui.ops import Operations
@@ -91,7 +92,8 @@ class PassphraseDialog(QDialog):
 
 
 class PassphraseGuard:
-    """Guards a mode switch with the recovery passphrase (checked against the key slots)."""
+    """Before a station has any staff account (no package yet), the recovery passphrase
+    stands in for a venue administrator — provisioning, the one daily use it keeps."""
 
     def __init__(self, keyslots: Path, ops: Operations, prefill: str | None = None) -> None:
         self.keyslots = keyslots
@@ -99,26 +101,26 @@ class PassphraseGuard:
         self.prefill = prefill
         self.dialog: PassphraseDialog | None = None
 
-    def request(self, parent: QWidget, what: tuple[str, str], granted: Callable[[], None]) -> None:
-        """Ask, non-modally; `granted()` runs only after a correct passphrase."""
+    def request(
+        self,
+        parent: QWidget,
+        what: tuple[str, str],
+        granted: Callable[[Person], None],
+        action: str = "mode.admin",
+    ) -> None:
+        """Ask, non-modally; `granted(person)` runs only after a correct passphrase."""
         zh, en = what
         self.dialog = PassphraseDialog(
             lambda p: store_keys.key_from_passphrase(self.keyslots, p) and None,
             self.ops,
-            ("监考员确认", "Invigilator check"),
+            ("考点部署确认", "Provisioning check"),
             (
-                f"切换到“{zh}”需要考点管理员恢复口令。",
-                f"Switching to “{en}” needs the venue administrator's recovery passphrase.",
+                f"本机还没有工作人员账号（尚未导入考试包）。“{zh}”需要考点管理员恢复口令。",
+                f"This station has no staff accounts yet (no package imported). “{en}” needs "
+                "the venue administrator's recovery passphrase.",
             ),
             self.prefill,
             parent,
         )
-        self.dialog.accepted.connect(granted)
+        self.dialog.accepted.connect(lambda: granted(RECOVERY))
         self.dialog.open()
-
-
-class OpenGuard:
-    """No guard (tests of single screens, or a venue that chose to switch freely)."""
-
-    def request(self, parent: QWidget, what: tuple[str, str], granted: Callable[[], None]) -> None:
-        granted()

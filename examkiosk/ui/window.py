@@ -8,9 +8,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -32,8 +33,14 @@ MODES: dict[str, tuple[str, str]] = {
 
 
 class ModeGuard(Protocol):
+    """Asks for a staff sign-in whose role may do `action`; calls `granted(person)`."""
+
     def request(
-        self, parent: QWidget, what: tuple[str, str], granted: Callable[[], None]
+        self,
+        parent: QWidget,
+        what: tuple[str, str],
+        granted: Callable[[Any], None],
+        action: str = ...,
     ) -> None: ...
 
 
@@ -105,6 +112,84 @@ class Header(QWidget):
         self.clock.setText(datetime.now().strftime("%H:%M:%S"))
 
 
+LOCKING_MODES = ("door", "admin")
+
+
+class LockPage(QWidget):
+    """Shown on the door and admin screens while nobody is signed in."""
+
+    def __init__(self, unlock: Callable[[], None]) -> None:
+        super().__init__()
+        self.setObjectName("lock_page")
+        self.texts = Texts()
+        title = QLabel()
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        title.setStyleSheet("font-size: 26px; font-weight: bold;")
+        self.texts.bind(title.setText, "已锁定：请工作人员登录", "Locked: staff sign in")
+        hint = QLabel()
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        hint.setWordWrap(True)
+        self.texts.bind(
+            hint.setText,
+            "入口核验与考点管理只在工作人员登录后可用；无人操作一段时间后自动锁定。",
+            "The door and administration work only while a member of staff is signed in; "
+            "they lock by themselves after a while without use.",
+        )
+        self.sign_in = button(self.texts, "登录", "Sign in", role="primary", name="lock_sign_in")
+        self.sign_in.clicked.connect(unlock)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(self.sign_in)
+        row.addStretch(1)
+        layout.addLayout(row)
+        layout.addStretch(2)
+
+    def retranslate(self) -> None:
+        self.texts.apply()
+
+
+class IdleWatch(QObject):
+    """Emits `idle` once no key, click or touch has reached the application for `limit_ms`
+    (0: never). An event filter on the application sees every input, whichever widget."""
+
+    idle = Signal()
+
+    def __init__(self, parent: QObject, limit_ms: int) -> None:
+        super().__init__(parent)
+        self.limit_ms = limit_ms
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.idle.emit)
+        app = QApplication.instance()
+        if limit_ms > 0 and app is not None:
+            app.installEventFilter(self)
+            self._timer.start(limit_ms)
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self.limit_ms = 0
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self.limit_ms and event.type() in _INPUT_EVENTS:
+            self._timer.start(self.limit_ms)
+        return False
+
+
+_INPUT_EVENTS = (
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.TouchBegin,
+    QEvent.Type.Wheel,
+)
+
+
 class KioskWindow(QMainWindow):
     mode_changed = Signal(str)
 
@@ -115,9 +200,16 @@ class KioskWindow(QMainWindow):
         guard: ModeGuard,
         mode: str | None = None,
         parent: QWidget | None = None,
+        *,
+        session: Any = None,
+        idle_lock_ms: int = 0,
     ) -> None:
         super().__init__(parent)
         self.identity = identity
+        # With a staff session, the door and admin screens show only while someone is
+        # signed in, and lock again after `idle_lock_ms` without a key or click.
+        self.session = session
+        self.lock_page = LockPage(self._unlock_requested)
         self.factories = dict(factories)
         self.guard = guard
         self.screens: dict[str, QWidget] = {}
@@ -125,6 +217,7 @@ class KioskWindow(QMainWindow):
         self.header.mode_requested.connect(self.request_mode)
         self.header.language_toggled.connect(self.toggle_language)
         self.stack = QStackedWidget()
+        self.stack.addWidget(self.lock_page)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -135,9 +228,36 @@ class KioskWindow(QMainWindow):
         self.setWindowTitle("ExamKiosk")
         self.mode = ""
         self._close_granted = False
+        self._idle = IdleWatch(self, idle_lock_ms if session is not None else 0)
+        self._idle.idle.connect(self.lock)
+        if session is not None:
+            session.changed.connect(lambda _person: self._show_current())
         self.set_mode(
             mode if mode in MODES else (identity.mode if identity.mode in MODES else "door")
         )
+
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.lock_page
+
+    def _needs_staff(self, mode: str) -> bool:
+        return self.session is not None and mode in LOCKING_MODES and self.session.required()
+
+    def _show_current(self) -> None:
+        if self._needs_staff(self.mode) and self.session.person is None:
+            self.stack.setCurrentWidget(self.lock_page)
+            self.lock_page.retranslate()
+        elif self.mode in self.screens:
+            self.stack.setCurrentWidget(self.screens[self.mode])
+
+    def lock(self) -> None:
+        """Idle too long: sign the person out; the door and admin show the lock page."""
+        if self.session is not None and self._needs_staff(self.mode):
+            self.session.set(None)
+
+    def _unlock_requested(self) -> None:
+        mode = self.mode
+        self.guard.request(self, MODES[mode], lambda _person: self._show_current(), f"mode.{mode}")
 
     def screen_for(self, mode: str) -> QWidget:
         """The screen of `mode`, built on first use."""
@@ -155,9 +275,9 @@ class KioskWindow(QMainWindow):
         if self.mode in self.screens:
             _call(self.screens[self.mode], "deactivate")
         widget = self.screen_for(mode)
-        self.stack.setCurrentWidget(widget)
-        _call(widget, "activate")
         self.mode = mode
+        self._show_current()
+        _call(widget, "activate")
         self.header.show_mode(mode)
         self.mode_changed.emit(mode)
 
@@ -165,7 +285,9 @@ class KioskWindow(QMainWindow):
         """A click on the mode switcher: only after the guard grants it."""
         self.header.show_mode(self.mode)  # the button stays on the current mode until granted
         if mode != self.mode:
-            self.guard.request(self, MODES[mode], lambda: self.set_mode(mode))
+            self.guard.request(
+                self, MODES[mode], lambda _person: self.set_mode(mode), f"mode.{mode}"
+            )
 
     def toggle_language(self) -> None:
         set_language("zh_CN" if language() == "en" else "en")
@@ -180,6 +302,7 @@ class KioskWindow(QMainWindow):
                 _call(widget, "reload")
 
     def shutdown(self) -> None:
+        self._idle.stop()
         for widget in self.screens.values():
             _call(widget, "stop")
 
@@ -192,7 +315,12 @@ class KioskWindow(QMainWindow):
         # (the guard) can. What Qt cannot block on the OS is listed in docs/exam.md.
         if self.exam_running and not self._close_granted:
             event.ignore()
-            self.guard.request(self, ("关闭考试窗口", "Close the exam window"), self._close_now)
+            self.guard.request(
+                self,
+                ("关闭考试窗口", "Close the exam window"),
+                lambda _person: self._close_now(),
+                "kiosk.close",
+            )
             return
         self.shutdown()
         super().closeEvent(event)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from examkiosk.app.demo_venue import DemoVenue
+from examkiosk.core.provision import open_station
 from sync.media import list_removable_volumes
 from tests.app.sync_helpers import (
     add_answers,
@@ -69,8 +70,18 @@ def test_a_sitting_bundle_holds_that_sitting_only(demo: DemoVenue, tmp_path: Pat
     everything = export(demo, tmp_path / "all.ekb", "--all")
     sitting = export(demo, tmp_path / "sitting.ekb", "--sitting", "S-2026-1122")
     assert sitting["sitting_id"] == "S-2026-1122" and sitting["scope"] == "sitting"
-    # Everything but the station's own provisioning record and the note of no sitting.
-    assert sitting["event_count"] == everything["event_count"] - 2
+    # Everything but the station's own provisioning record and the station-level audit
+    # entries (the note of no sitting, and the staff sign-ins and exports of this test).
+    station = open_station(demo.data_dir, demo.passphrase)
+    try:
+        station_level = [
+            e for e in station.events()
+            if e.type.startswith("audit.") and e.seq <= everything["last_seq"]
+        ]  # fmt: skip
+    finally:
+        station.close()
+    assert any(e.type == "audit.note" for e in station_level)
+    assert sitting["event_count"] == everything["event_count"] - 1 - len(station_level)
     assert sitting["snapshot_count"] == 2 and sitting["first_seq"] == 2
     unknown = export(demo, tmp_path / "x.ekb", "--sitting", "S-1999", ok=False)
     assert unknown["rc"] == 2 and "S-2026-1122" in unknown["err"]

@@ -86,7 +86,13 @@ def test_status_push_and_status_again(venue: Venue) -> None:
         "sync", "config", "--data-dir", venue.dir, "--central", venue.server.url,
         "--dev-allow-http",
     )  # fmt: skip
-    total += 1  # the development switch is itself an event
+    # Changing the centre is a signed-in, audited act: sign-ins (also for the refused ftp://
+    # and http:// addresses), the change itself, and the development switch it turned on.
+    audited = [e.type for e in venue.station.events()[total:]]
+    assert audited == ["audit.signed_in"] * 3 + [
+        "audit.sync_settings_changed", "sync.dev_plain_http",
+    ]  # fmt: skip
+    total = len(station_events(venue.station))
     online = venue.json("sync", "status")
     assert online["online"] is True and online["backlog_events"] == total
 
@@ -194,16 +200,18 @@ def test_usb_and_http_in_any_order_end_in_one_central_state(venue: Venue, tmp_pa
     assert Path(first["path"]).name == f"ST-DEMO-01-1-{first['last_seq']}.ekb"
     assert _import(venue, Path(first["path"]))["accepted"] == first["event_count"]
 
-    # HTTP after the stick: nothing is sent twice, not even the snapshots' bytes.
+    # HTTP after the stick: nothing is sent twice, not even the snapshots' bytes; only the
+    # audit entry of the export itself (who carried which events out) is new.
     pushed = venue.json("sync", "push")
-    assert (pushed["sent_events"], pushed["snapshot_bytes"]) == (0, 0)
+    assert (pushed["sent_events"], pushed["snapshot_bytes"]) == (1, 0)
+    assert venue.station.events()[-1].type == "audit.bundle_exported"
     assert pushed["complete"] and pushed["snapshots_uploaded"] == 2
     assert_one_central_state(venue.demo.central, venue.station)
 
     # New records; bundles of them carried out of order and twice, then HTTP again.
     add_answers(venue.station, 30)
     second = venue.json("bundle", "export", "--out", str(usb))
-    assert second["first_seq"] == first["last_seq"] + 1  # only what is not acknowledged
+    assert second["first_seq"] == pushed["acked_seq"] + 1  # only what is not acknowledged
     add_answers(venue.station, 30)
     add_snapshots(venue.station, 1, 20_000)
     third = venue.json("bundle", "export", "--out", str(usb))
@@ -211,8 +219,8 @@ def test_usb_and_http_in_any_order_end_in_one_central_state(venue: Venue, tmp_pa
     assert _import(venue, Path(third["path"]))["accepted"] == third["event_count"]
     assert _import(venue, Path(second["path"]))["duplicates"] == second["event_count"]
     assert _import(venue, Path(third["path"]))["accepted"] == 0
-    again = venue.json("sync", "push")
-    assert again["sent_events"] == 0 and again["snapshot_bytes"] == 0 and again["complete"]
+    again = venue.json("sync", "push")  # only the third export's own audit entry is new
+    assert again["sent_events"] == 1 and again["snapshot_bytes"] == 0 and again["complete"]
     assert_one_central_state(venue.demo.central, venue.station)
 
     # The stick after HTTP: a full copy and a sitting's bundle change nothing.
@@ -221,9 +229,16 @@ def test_usb_and_http_in_any_order_end_in_one_central_state(venue: Venue, tmp_pa
     full = venue.json("bundle", "export", "--out", str(usb), "--all")
     assert full["first_seq"] == 1 and full["scope"] == "all"
     sitting = venue.json("bundle", "export", "--out", str(tmp_path), "--sitting", "S-2026-1122")
-    for bundle in (full, sitting, full):
+    # The full copy carries one event the centre lacks: the sign-in for that very export.
+    new_in = {id(full): 1, id(sitting): 0}
+    for n, bundle in enumerate((full, sitting, full)):
         result = _import(venue, Path(bundle["path"]))
-        assert result["accepted"] == 0 and result["duplicates"] == bundle["event_count"]
+        fresh = new_in[id(bundle)] if n < 2 else 0
+        assert result["accepted"] == fresh
+        assert result["duplicates"] == bundle["event_count"] - fresh
+    # What happened after the full copy (its export's audit, the sitting export's sign-in
+    # and audit) reaches the centre with the next pass, once.
+    assert venue.json("sync", "push")["accepted"] == 3
     assert_one_central_state(venue.demo.central, venue.station)
 
 

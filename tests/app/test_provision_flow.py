@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from examkiosk.app import demo_content
+from sync.credentials import make_verifier
 from tests.conftest import REPO
 
 
@@ -30,7 +31,7 @@ def test_a_station_is_set_up_and_sends_its_results(tmp_path: Path) -> None:
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
         "EXAMKIOSK_LANG": "en",
-        "EXAMKIOSK_PASSPHRASE": "station recovery words",
+        "EXAMKIOSK_PASSPHRASE": "station recovery words",  # 12+ characters, ~46 bits
         "EXAMKIOSK_CENTRAL_PASSPHRASE": "central key words",
     }
     home, data = tmp_path / "central", tmp_path / "station"
@@ -65,6 +66,21 @@ def test_a_station_is_set_up_and_sends_its_results(tmp_path: Path) -> None:
     content = {
         "exam": {"exam_id": "EX-1", "title": "Test sitting", "sitting_id": "S-1"},
         "duration_minutes": 60,
+        # The venue's staff travel with the package: verifiers made at the centre.
+        "staff": [
+            {
+                "staff_number": "A-0101",
+                "name": "王主考",
+                "role": "venue_admin",
+                "verifier": make_verifier("Harbor-Lantern#61"),
+            },
+            {
+                "staff_number": "I-0101",
+                "name": "李监考",
+                "role": "invigilator",
+                "verifier": make_verifier("Meadow-Quartz#29"),
+            },
+        ],
         "roster": demo_content.roster(5, "S-1", []),
         "paper": demo_content.paper(10),
     }
@@ -80,17 +96,30 @@ def test_a_station_is_set_up_and_sends_its_results(tmp_path: Path) -> None:
         "--out", str(tmp_path / "exam.ekp"),
     )  # fmt: skip
 
+    # The first package of a new station goes in with the recovery passphrase that opened it.
     imported = station("package", "import", "--data-dir", str(data), str(tmp_path / "exam.ekp"))
     assert "5 candidates, 0 items (paper sealed" in imported.stdout
+    # From now on people sign in: the recovery passphrase alone opens no roster.
+    anonymous = station("roster", "list", "--data-dir", str(data), "--json", ok=False)
+    assert anonymous.returncode == 2 and "--staff" in anonymous.stderr
+    env.update(EXAMKIOSK_STAFF="I-0101", EXAMKIOSK_STAFF_PASSWORD="Meadow-Quartz#29")
     roster = json.loads(station("roster", "list", "--data-dir", str(data), "--json").stdout)
     assert [c["ticket"] for c in roster] == [c["ticket"] for c in content["roster"]]
 
-    wrong = station("exam", "release-paper", "--data-dir", str(data), "--invigilator", "chief",
-                    "--password", "0000", ok=False)  # fmt: skip
+    # An invigilator may not open the paper; the venue administrator may.
+    refused = station("exam", "release-paper", "--data-dir", str(data), "--password", "47110815",
+                      ok=False)  # fmt: skip
+    assert refused.returncode == 2 and "venue administrator" in refused.stderr
+    env.update(EXAMKIOSK_STAFF="A-0101", EXAMKIOSK_STAFF_PASSWORD="Harbor-Lantern#61")
+    wrong = station("exam", "release-paper", "--data-dir", str(data), "--password", "0000",
+                    ok=False)  # fmt: skip
     assert wrong.returncode == 2 and "Traceback" not in wrong.stderr
-    opened = station("exam", "release-paper", "--data-dir", str(data), "--invigilator", "chief",
-                     "--password", "47110815")  # fmt: skip
+    opened = station("exam", "release-paper", "--data-dir", str(data), "--password", "47110815")
     assert "10 items" in opened.stdout
+    trail = json.loads(station("audit", "list", "--data-dir", str(data), "--json").stdout)
+    acts = [(e["action"], e["by"]) for e in trail]
+    assert ("refused", "I-0101") in acts and ("roster_viewed", "I-0101") in acts
+    assert ("paper.released", "A-0101") in acts
 
     station("bundle", "export", "--data-dir", str(data), "--out", str(tmp_path / "out.ekb"))
     central("import-bundle", str(tmp_path / "out.ekb"))

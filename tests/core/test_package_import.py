@@ -12,6 +12,7 @@ import pytest
 
 from examkiosk.app import demo_content
 from examkiosk.app.demo_venue import DemoVenue, build_demo_venue
+from examkiosk.core.authz import NotAllowed, Person
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.package_import import import_package, paper_sealed, release_paper
 from examkiosk.core.roster import all_candidates
@@ -92,6 +93,9 @@ def test_a_flipped_byte_is_refused_and_changes_nothing(venue: DemoVenue) -> None
     assert _store_digest(venue) == before
 
 
+CHIEF = Person("A1", "主考", "venue_admin")
+
+
 def test_sealed_paper_opens_only_with_the_released_password(venue: DemoVenue) -> None:
     summary = import_package(venue.station, _package(venue, version=2, paper_password="738 219"))
     assert summary.items == 0 and summary.candidates == 4
@@ -99,11 +103,15 @@ def test_sealed_paper_opens_only_with_the_released_password(venue: DemoVenue) ->
     assert len(all_candidates(venue.station.store)) == 4  # the door can work before the start
 
     with pytest.raises(WrongPassphrase):
-        release_paper(venue.station, "000000", invigilator="主考")
+        release_paper(venue.station, "000000", by=CHIEF)
     assert paper_sealed(venue.station)
     assert ExamEngine(venue.station).items() == []
 
-    assert release_paper(venue.station, "７３８２１９", invigilator="主考") == 12
+    with pytest.raises(NotAllowed):  # an invigilator may not open the paper
+        release_paper(venue.station, "738219", by=Person("I1", "监考", "invigilator"))
+    assert release_paper(venue.station, "７３８２１９", by=CHIEF) == 12
+    released = venue.station.events()[-1]
+    assert released.type == "paper.released" and released.payload["by"] == "A1"
     assert not paper_sealed(venue.station)
     paper = ExamEngine(venue.station).paper()
     assert [s.section_id for s in paper.sections] == ["S1", "S2", "S3"]

@@ -190,13 +190,13 @@ def test_changing_the_centre_is_allowed_to_a_venue_admin_and_audited(venue: Demo
     station = venue.station
     invigilator = Person("T-01", "监考甲", "invigilator")
     with pytest.raises(NotAllowed):
-        save_central(station, "https://evil.example.cn", person=invigilator)
+        save_central(station, "https://evil.example.cn", by=invigilator)
     assert load_state(station).central_url == ""
     admin = Person("A-01", "管理员", "venue_admin")
-    save_central(station, "https://sync.example.cn", person=admin)
-    entries = [e for e in station.events() if e.type == "audit.sync.settings"]
+    save_central(station, "https://sync.example.cn", by=admin)
+    entries = [e for e in station.events() if e.type == "audit.sync_settings_changed"]
     assert len(entries) == 1 and entries[0].payload["by"] == "A-01"
-    assert entries[0].payload["central_url"] == "https://sync.example.cn"
+    assert entries[0].payload["central_url"] == ["", "https://sync.example.cn"]
 
 
 def test_https_with_the_configured_ca_file_and_nothing_without_it(

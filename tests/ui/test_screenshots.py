@@ -23,7 +23,7 @@ from examkiosk.ui import theme
 from examkiosk.ui.app import KIOSK_SIZE, SharedFace, build_window, demo_devices
 from examkiosk.ui.door.screen import DoorScreen
 from examkiosk.ui.ops import Operations
-from examkiosk.ui.passphrase import OpenGuard
+from examkiosk.ui.signin import OpenGuard
 from examkiosk.ui.window import KioskWindow
 from tests.ui.conftest import faces_dir
 

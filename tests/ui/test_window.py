@@ -1,5 +1,6 @@
-"""The kiosk window: starts in the station's mode, switches mode only with the recovery
-passphrase, switches language in place, and hosts the candidate screens in seat mode."""
+"""The kiosk window: starts in the station's mode, shows the door and admin only to signed-in
+staff (and locks them when idle), switches mode only after a sign-in whose role allows it,
+switches language in place, and hosts the candidate screens in seat mode."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from examkiosk.app.demo_venue import demo_accounts
+from examkiosk.core.accounts import Accounts
 from examkiosk.core.station import Station
 from examkiosk.store.layout import DataDir
 from examkiosk.ui.app import SharedFace, build_window, demo_devices
@@ -18,6 +21,7 @@ from examkiosk.ui.door.screen import DoorScreen
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.passphrase import PassphraseGuard
 from examkiosk.ui.seat_host import SeatPlaceholder
+from examkiosk.ui.signin import SignInDialog, StaffGuard, StaffSession
 from examkiosk.ui.window import KioskWindow
 
 
@@ -26,8 +30,12 @@ def window(
     qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path
 ) -> Iterator[KioskWindow]:
     devices = demo_devices(venue_dir)
-    guard = PassphraseGuard(DataDir(venue_dir).keyslots, ops)
-    built = build_window(station, ops, devices, guard, None, SharedFace())
+    accounts = Accounts(station)
+    session = StaffSession(accounts.any_accounts)
+    guard = StaffGuard(accounts, ops, session, PassphraseGuard(DataDir(venue_dir).keyslots, ops))
+    built = build_window(
+        station, ops, devices, guard, None, SharedFace(), session=session, idle_lock_ms=1500
+    )
     qtbot.addWidget(built)
     built.show()
     yield built
@@ -35,28 +43,85 @@ def window(
     devices.feed.close()
 
 
-def test_opens_in_the_stations_own_mode(window: KioskWindow, station: Station) -> None:
+def _sign_in(qtbot: QtBot, dialog: SignInDialog, number: str, password: str) -> None:
+    dialog.number.setText(number)
+    dialog.password.setText("")
+    qtbot.keyClicks(dialog.password, password)
+    qtbot.keyClick(dialog.password, Qt.Key.Key_Return)  # Enter signs in
+
+
+def _dialog(window: KioskWindow) -> SignInDialog:
+    guard = window.guard
+    assert isinstance(guard, StaffGuard) and guard.dialog is not None
+    return guard.dialog
+
+
+def test_the_door_shows_only_after_an_invigilator_signs_in(
+    qtbot: QtBot, window: KioskWindow, station: Station, venue_dir: Path
+) -> None:
     assert window.mode == station.identity.mode == "door"
+    assert window.locked and window.stack.currentWidget() is window.lock_page
+    qtbot.mouseClick(window.lock_page.sign_in, Qt.MouseButton.LeftButton)
+    dialog = _dialog(window)
+    _sign_in(qtbot, dialog, "demo-inv1", "not-the-password")
+    qtbot.waitUntil(lambda: "不正确" in dialog.error.text(), timeout=10_000)
+    assert window.locked
+    _sign_in(qtbot, dialog, "demo-inv1", demo_accounts(venue_dir)["demo-inv1"])
+    qtbot.waitUntil(lambda: not window.locked, timeout=10_000)
     assert isinstance(window.stack.currentWidget(), DoorScreen)
     assert window.header.buttons["door"].isChecked()
     assert station.station_id in window.header.station.text()
+    signed = [e for e in station.events() if e.type == "audit.signed_in"]
+    assert signed[-1].payload["by"] == "demo-inv1"
 
 
-def test_mode_switch_needs_the_recovery_passphrase(
-    qtbot: QtBot, window: KioskWindow, passphrase: str
+def test_the_door_locks_itself_when_left_idle(
+    qtbot: QtBot, window: KioskWindow, venue_dir: Path
+) -> None:
+    qtbot.mouseClick(window.lock_page.sign_in, Qt.MouseButton.LeftButton)
+    _sign_in(qtbot, _dialog(window), "demo-inv1", demo_accounts(venue_dir)["demo-inv1"])
+    qtbot.waitUntil(lambda: not window.locked, timeout=10_000)
+    qtbot.waitUntil(lambda: window.locked, timeout=10_000)  # 1.5 s without input
+    assert window.session.person is None
+
+
+def test_a_role_that_may_not_is_refused_and_audited(
+    qtbot: QtBot, window: KioskWindow, station: Station, venue_dir: Path
+) -> None:
+    qtbot.mouseClick(window.lock_page.sign_in, Qt.MouseButton.LeftButton)
+    dialog = _dialog(window)
+    _sign_in(qtbot, dialog, "demo-tech", demo_accounts(venue_dir)["demo-tech"])
+    qtbot.waitUntil(lambda: "没有此权限" in dialog.error.text(), timeout=10_000)
+    assert window.locked
+    refused = station.events()[-1]
+    assert refused.type == "audit.refused" and refused.payload["action"] == "mode.door"
+
+
+def test_five_wrong_passwords_lock_the_account(
+    qtbot: QtBot, window: KioskWindow, venue_dir: Path
+) -> None:
+    qtbot.mouseClick(window.lock_page.sign_in, Qt.MouseButton.LeftButton)
+    dialog = _dialog(window)
+    for n in range(5):
+        _sign_in(qtbot, dialog, "demo-inv2", f"Wrong-Guess#{n}")
+        qtbot.waitUntil(lambda: dialog.ok.isEnabled() and dialog.error.text() != "", timeout=10_000)
+    assert "锁定" in dialog.error.text()
+    _sign_in(qtbot, dialog, "demo-inv2", demo_accounts(venue_dir)["demo-inv2"])
+    qtbot.waitUntil(lambda: "已锁定" in dialog.error.text(), timeout=10_000)
+    assert window.locked
+
+
+def test_mode_switch_needs_a_signed_in_person(
+    qtbot: QtBot, window: KioskWindow, venue_dir: Path
 ) -> None:
     qtbot.mouseClick(window.header.buttons["admin"], Qt.MouseButton.LeftButton)
-    guard = window.guard
-    assert isinstance(guard, PassphraseGuard) and guard.dialog is not None
-    dialog = guard.dialog
+    dialog = _dialog(window)
     assert window.mode == "door" and not window.header.buttons["admin"].isChecked()
-    qtbot.keyClicks(dialog.passphrase, "not-the-passphrase")
-    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "口令不正确" in dialog.error.text(), timeout=10_000)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Esc cancels: nothing changes
     assert window.mode == "door"
-    dialog.passphrase.setText(passphrase)
-    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: window.mode == "admin", timeout=10_000)
+    qtbot.mouseClick(window.header.buttons["admin"], Qt.MouseButton.LeftButton)
+    _sign_in(qtbot, _dialog(window), "demo-admin", demo_accounts(venue_dir)["demo-admin"])
+    qtbot.waitUntil(lambda: window.mode == "admin" and not window.locked, timeout=10_000)
     assert window.header.buttons["admin"].isChecked()
 
 
@@ -108,9 +173,11 @@ class _RecordingGuard:
         self.asked: list[tuple[str, str]] = []
         self.grant: object = None
 
-    def request(self, parent: QWidget, what: tuple[str, str], granted: object) -> None:
+    def request(
+        self, parent: QWidget, what: tuple[str, str], granted: object, action: str = ""
+    ) -> None:
         self.asked.append(what)
-        self.grant = granted
+        self.grant = lambda: granted(None)  # type: ignore[operator]
 
 
 def test_a_candidate_mid_exam_cannot_close_the_window(qtbot: QtBot, station: Station) -> None:

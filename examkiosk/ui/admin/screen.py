@@ -11,10 +11,12 @@ import html
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QWidget
 
+from examkiosk.core.authz import Person
 from examkiosk.core.errors import KioskError
 from examkiosk.core.export import export_bundle
 from examkiosk.core.package_import import (
@@ -26,6 +28,7 @@ from examkiosk.core.package_import import (
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
+from examkiosk.ui.admin.audit_view import AuditDialog
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
 from examkiosk.ui.background_sync import BackgroundSync
@@ -61,9 +64,13 @@ class AdminScreen(QWidget):
         face_encoder: FaceEncoder | None = None,
         parent: QWidget | None = None,
         background: BackgroundSync | None = None,
+        guard: Any = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("screen")
+        # Each privileged button asks the window's guard for a person whose role allows it
+        # (None: a test driving the screen directly).
+        self.guard = guard
         self.live: SyncStatus | None = None  # from the background sync, when it runs
         if background is not None:
             background.status_changed.connect(self._on_live_status)
@@ -103,6 +110,11 @@ class AdminScreen(QWidget):
         )
         self.sync_button.clicked.connect(self.sync_now)
         self.sync_result = self._result_label("sync_result")
+        self.audit_button = button(
+            self.texts, "审计记录…", "Audit trail…", role="secondary", name="audit_trail"
+        )
+        self.audit_button.clicked.connect(self.open_audit)
+        self.audit_dialog: AuditDialog | None = None
 
         grid = QGridLayout(self)
         grid.setContentsMargins(12, 12, 12, 12)
@@ -111,6 +123,7 @@ class AdminScreen(QWidget):
             card(
                 label(self.texts, "本机信息", "This station", role="heading"),
                 self.info,
+                self.audit_button,
                 stretch=True,
             ),
             0,
@@ -173,7 +186,25 @@ class AdminScreen(QWidget):
     def refresh(self) -> None:
         self.ops.run(lambda job: station_summary(self.station), self._show_summary)
 
-    def import_file(self, path: Path) -> Job:
+    def guarded(self, action: str, what: tuple[str, str], then: Callable[[Any], None]) -> None:
+        """Run `then(person)` once the guard has a signed-in person allowed to do `action`."""
+        if self.guard is None:
+            then(None)
+        else:
+            self.guard.request(self, what, then, action)
+
+    def open_audit(self) -> None:
+        self.guarded("audit.view", ("查看审计记录", "View the audit trail"), self.show_audit)
+
+    def show_audit(self, person: Person | None) -> AuditDialog | None:
+        if person is None:
+            return None
+        self.audit_dialog = AuditDialog(self.station, self.ops, person, parent=self)
+        self.audit_dialog.open()
+        self.audit_dialog.load()
+        return self.audit_dialog
+
+    def import_file(self, path: Path, by: Person | None = None) -> Job:
         def work(job: Job) -> ImportSummary:
             def report(done: int, total: int, _candidate: str) -> None:
                 job.progress(
@@ -191,16 +222,19 @@ class AdminScreen(QWidget):
                 face_encoder=self.face_encoder,
                 progress=report,
                 cancelled=job.cancelled,
+                by=by,
             )
 
         return self._start("import", work, self._imported)
 
-    def export_to(self, path: Path) -> Job:
+    def export_to(self, path: Path, by: Person | None = None) -> Job:
         def work(job: Job) -> BundleInfo:
             def report(done: int, total: int) -> None:
                 job.progress(done, total, tr(f"已写入 {done}/{total}", f"Written {done}/{total}"))
 
-            return export_bundle(self.station, path, progress=report, cancelled=job.cancelled)
+            return export_bundle(
+                self.station, path, progress=report, cancelled=job.cancelled, by=by
+            )
 
         return self._start("export", work, lambda info: self._exported(path, info))
 
@@ -312,6 +346,11 @@ class AdminScreen(QWidget):
         self.bundle_exported.emit(info)
 
     def _choose_package(self) -> None:
+        self.guarded(
+            "package.import", ("导入考试包", "Import an exam package"), self._choose_package_as
+        )
+
+    def _choose_package_as(self, person: Person | None) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
             self,
             tr("选择考试包", "Choose an exam package"),
@@ -319,9 +358,14 @@ class AdminScreen(QWidget):
             tr("考试包 (*.ekp)", "Exam package (*.ekp)"),
         )
         if chosen:
-            self.import_file(Path(chosen))
+            self.import_file(Path(chosen), by=person)
 
     def _choose_bundle_file(self) -> None:
+        self.guarded(
+            "bundle.export", ("导出同步包", "Export a sync bundle"), self._choose_bundle_file_as
+        )
+
+    def _choose_bundle_file_as(self, person: Person | None) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         default = str(Path.home() / f"{self.station.station_id}-{stamp}.ekb")
         chosen, _ = QFileDialog.getSaveFileName(
@@ -331,7 +375,7 @@ class AdminScreen(QWidget):
             tr("同步包 (*.ekb)", "Sync bundle (*.ekb)"),
         )
         if chosen:
-            self.export_to(Path(chosen))
+            self.export_to(Path(chosen), by=person)
 
     def _result_label(self, name: str) -> QLabel:
         widget = QLabel()
