@@ -140,6 +140,8 @@ def test_sync_now_sends_every_event_to_the_centre(
     assert row["events"]["count"] == len(station.events())
     qtbot.waitUntil(lambda: "0 条记录" in admin.sync_info.text(), timeout=10_000)
     assert server.url in admin.sync_info.text()
+    # The development switch (plain http to this machine) is shown, in red.
+    assert "color:#c0392b'><b>开发开关" in admin.sync_info.text()
 
 
 def test_sync_now_without_a_reachable_centre_says_so_and_keeps_everything(
