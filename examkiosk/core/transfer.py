@@ -20,6 +20,7 @@ import json
 import os
 import struct
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,13 @@ def unseal(engine: ExamEngine, data: bytes) -> tuple[dict[str, Any], dict[str, A
         )
     except InvalidTag as exc:
         raise _damaged("not encrypted for this package") from exc
-    return header, json.loads(plain)
+    try:
+        body = json.loads(plain)
+    except (ValueError, RecursionError) as exc:
+        raise _damaged("body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise _damaged("body is not an object")
+    return header, body
 
 
 def export_attempt(
@@ -218,6 +225,35 @@ def export_attempt(
     )
 
 
+_DAY_MS = 24 * 3600 * 1000
+# Each number of a transfer file and its range: checked before anything is written.
+_RANGES = {
+    "seed": (0, 2**63 - 1),
+    "duration_ms": (1, _DAY_MS),
+    "elapsed_ms": (0, _DAY_MS),
+    "pause_used_ms": (0, _DAY_MS),
+    "outage_ms": (0, 30 * _DAY_MS),
+    "section_reached": (0, 10_000),
+    "resumes_used": (0, 10_000),
+}
+
+
+def _checked_numbers(body: dict[str, Any], generation: int) -> dict[str, int]:
+    """The transfer's numbers, each an integer in its range; ValueError naming the first
+    that is not (the file is signed by a station, but a bad one must not get half in)."""
+    if not 1 <= generation <= 1_000_000:
+        raise ValueError("generation out of range")
+    numbers: dict[str, int] = {}
+    for name, (low, high) in _RANGES.items():
+        value = body[name]
+        if type(value) is not int or not low <= value <= high:
+            raise ValueError(f"{name} out of range")
+        numbers[name] = value
+    if numbers["elapsed_ms"] > numbers["duration_ms"]:
+        raise ValueError("elapsed_ms beyond duration_ms")
+    return numbers
+
+
 def import_attempt(engine: ExamEngine, path: Path, *, invigilator: str) -> TransferInfo:
     """Take over an attempt exported by another station; nothing changes if it is refused."""
     if not invigilator.strip():
@@ -243,8 +279,19 @@ def import_attempt(engine: ExamEngine, path: Path, *, invigilator: str) -> Trans
             item = paper.item(item_id)
             if item is None or item.normalize(answer) != sorted(answer):
                 raise ValueError(f"answer for {item_id}")
+        numbers = _checked_numbers(body, generation)
+        flags = [str(f) for f in body.get("flags", [])]
+        if len(flags) > 10_000:
+            raise ValueError("flags")
+        current_item = body.get("current_item")
+        if current_item is not None and (
+            not isinstance(current_item, str) or len(current_item) > 200
+        ):
+            raise ValueError("current_item")
+        started_at = str(body["started_at"])
+        datetime.fromisoformat(started_at)
     except (KeyError, TypeError, ValueError) as exc:
-        raise _damaged(str(exc)) from exc
+        raise _damaged(str(exc)[:200]) from exc
     digest = hashlib.sha256(data).hexdigest()
     with station.store.transaction() as conn:
         if (
@@ -276,10 +323,10 @@ def import_attempt(engine: ExamEngine, path: Path, *, invigilator: str) -> Trans
             (
                 attempt_id,
                 candidate_id,
-                int(body["seed"]),
-                int(body["duration_ms"]),
-                int(body["elapsed_ms"]),
-                str(body["started_at"]),
+                numbers["seed"],
+                numbers["duration_ms"],
+                numbers["elapsed_ms"],
+                started_at,
             ),
         )
         conn.execute(
@@ -291,11 +338,11 @@ def import_attempt(engine: ExamEngine, path: Path, *, invigilator: str) -> Trans
                 boot_id(),
                 station.clock.monotonic(),
                 int(now.timestamp() * 1000),
-                int(body["pause_used_ms"]),
-                int(body["outage_ms"]),
-                body.get("current_item"),
-                int(body["section_reached"]),
-                int(body["resumes_used"]),
+                numbers["pause_used_ms"],
+                numbers["outage_ms"],
+                current_item,
+                numbers["section_reached"],
+                numbers["resumes_used"],
                 generation,
                 f"transfer:{header['source_station']}",
             ),
@@ -306,7 +353,7 @@ def import_attempt(engine: ExamEngine, path: Path, *, invigilator: str) -> Trans
         )
         conn.executemany(
             "INSERT INTO attempt_flags VALUES (?, ?)",
-            [(attempt_id, str(f)) for f in body.get("flags", [])],
+            [(attempt_id, f) for f in flags],
         )
         conn.execute(
             "INSERT INTO attempt_transfers (attempt_id, direction, other_station, generation, "
