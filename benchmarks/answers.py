@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated  # noqa: E402
 from examkiosk.app.demo_venue import build_demo_venue  # noqa: E402
+from examkiosk.core.authz import Person  # noqa: E402
 from examkiosk.core.exam import ExamEngine  # noqa: E402
 from examkiosk.store import keys as store_keys  # noqa: E402
 from examkiosk.store.db import Store  # noqa: E402
@@ -94,7 +95,8 @@ def main() -> int:
         station = venue.station
         engine = ExamEngine(station)
         entry = venue.roster[0]
-        check_in_simulated(station, str(entry["ticket"]))
+        admin = Person("demo-admin", "演示管理员", "venue_admin")
+        check_in_simulated(station, str(entry["ticket"]), admin)
         attempt = engine.login(str(entry["ticket"]), str(entry["id_number"]))
         items = engine.seat_state(attempt.attempt_id).paper.items()
 

@@ -238,6 +238,9 @@ class SyncClient:
         self.session.trust_env = False
         self.session.verify = str(ca_file) if ca_file else True
         self.session.headers["User-Agent"] = f"examkiosk-station/{station_id}"
+        # The centre's HTTP Date header of its last answer: the station compares its own
+        # clock with it (the inspection reports the drift).
+        self.centre_date: str | None = None
         self.snapshots = (
             SnapshotUploader(
                 lambda method, path, body, ctype: self._request(
@@ -319,6 +322,8 @@ class SyncClient:
                         response.headers.get(H_ANSWER_SIGNATURE),
                     ):
                         raise AnswerNotTrusted(f"{method} {path}: HTTP {response.status_code}")
+                    # Only a genuine answer's Date counts (issue 12's clock drift).
+                    self.centre_date = response.headers.get("Date") or self.centre_date
                     if raw:
                         return content
                     try:

@@ -19,6 +19,7 @@ from examkiosk.app import (
     cli_devices,
     cli_exam,
     cli_face,
+    cli_ops,
     cli_station,
     cli_sync,
 )
@@ -223,5 +224,9 @@ for group in (
     cli_devices.devices,
     cli_accounts.accounts,
     cli_accounts.audit,
+    cli_ops.backup,  # issue 12
+    cli_ops.inspect_cmd,
+    cli_ops.logs_cmd,
+    cli_ops.stats_cmd,
 ):
     main.add_command(group)

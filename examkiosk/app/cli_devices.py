@@ -9,19 +9,21 @@ from typing import Any
 
 import click
 
-from examkiosk.app.cli_options import DATA_DIR, KioskGroup, data_dir_or_default
+from examkiosk.app.cli_auth import signed_in, staff_options
+from examkiosk.app.cli_options import DATA_DIR, PASSPHRASE_FILE, KioskGroup, data_dir_or_default
 from examkiosk.app.devices import (
     KINDS,
     CameraConfig,
     DeviceConfig,
     DeviceConfigError,
     card_reader_config,
-    config_path,
     load_devices,
     parse_camera_source,
     parse_resolution,
     save_devices,
+    stored_devices,
 )
+from examkiosk.app.unlock import open_for_cli
 
 
 def _connected() -> dict[str, Any]:
@@ -71,18 +73,21 @@ def devices() -> None:
 
 @devices.command("show")
 @DATA_DIR
+@PASSPHRASE_FILE
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def show_cmd(data_dir: Path | None, as_json: bool) -> None:
-    """The configuration (file + environment) and the devices actually connected."""
-    root = data_dir_or_default(data_dir)
-    config = load_devices(root)
+def show_cmd(data_dir: Path | None, passphrase_file: Path | None, as_json: bool) -> None:
+    """The configuration (store + environment on demo venues) and the devices connected."""
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        config = load_devices(station)
+    finally:
+        station.close()
     found = _connected()
     reader_ok = _reader_present(config, found)
     camera_ok = _camera_present(config.camera, found)
     if as_json:
         out = {
-            "file": str(config_path(root)),
-            "file_exists": config_path(root).exists(),
+            "stored_in": "station store",
             "devices": config.to_json(),
             "overridden_by": list(config.overridden),
             "card_reader_connected": reader_ok,
@@ -91,8 +96,7 @@ def show_cmd(data_dir: Path | None, as_json: bool) -> None:
         }
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
-    where = config_path(root)
-    click.echo(f"配置 / configuration: {where}" + ("" if where.exists() else " (默认 / defaults)"))
+    click.echo("配置保存在本机加密数据中 / configuration kept in the station's encrypted store")
     if config.overridden:
         click.echo(f"  环境变量覆盖 / overridden by: {', '.join(config.overridden)}")
     options = ", ".join(f"{k}={v}" for k, v in config.card_reader.options.items())
@@ -127,6 +131,8 @@ def show_cmd(data_dir: Path | None, as_json: bool) -> None:
 @click.option("--csca", default="", help="CSCA certificate files, comma-separated (pcsc).")
 @click.option("--camera", default=None, help="Camera index (0, 1...) or a video file / URL.")
 @click.option("--resolution", default=None, help="Frame size the door works at, e.g. 1280x720.")
+@PASSPHRASE_FILE
+@staff_options
 def set_cmd(
     data_dir: Path | None,
     kind: str,
@@ -137,10 +143,46 @@ def set_cmd(
     csca: str,
     camera: str | None,
     resolution: str | None,
+    passphrase_file: Path | None,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Write the station's device configuration (the camera is kept unless given)."""
-    root = data_dir_or_default(data_dir)
-    current = load_devices(root, env={})
+    """Change the station's device configuration (the camera is kept unless given).
+
+    A venue administrator or technician signs in; the change is audited with the old and
+    new values. Simulated devices only on rehearsal and demo venues."""
+    station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
+    try:
+        person = signed_in(station, "devices.change", staff, staff_password_file, data_dir=data_dir)
+        _set(
+            station,
+            person,
+            kind,
+            reader,
+            port,
+            baud,
+            wlt_decoder,
+            csca,
+            camera,
+            resolution,
+        )
+    finally:
+        station.close()
+
+
+def _set(
+    station: Any,
+    person: Any,
+    kind: str,
+    reader: str,
+    port: str,
+    baud: str,
+    wlt_decoder: str,
+    csca: str,
+    camera: str | None,
+    resolution: str | None,
+) -> None:
+    current = stored_devices(station)
     options = {"reader": reader, "port": port, "baud": baud, "wlt_decoder": wlt_decoder}
     options["csca"] = csca
     card = card_reader_config(kind, options)
@@ -161,8 +203,8 @@ def set_cmd(
             else parse_resolution(resolution, "--resolution", "--resolution")
         )
         cam = CameraConfig(cam.source, size)
-    path = save_devices(root, DeviceConfig(card, cam))
-    click.echo(f"已保存 / saved: {path}")
+    save_devices(station, person, DeviceConfig(card, cam))
+    click.echo(f"已保存并记录审计 / saved and audited (by {person.staff_number})")
 
 
 if __name__ == "__main__":  # `python -m examkiosk.app.cli_devices` before the group is attached

@@ -40,8 +40,9 @@ def exam() -> None:
     """Offline exam engine (考试引擎): simulate, show, resume codes, spare stations."""
 
 
-def _check_in_simulated(station: Any, ticket: str) -> bool:
-    """Admit the candidate at a simulated door (no camera) if not yet admitted."""
+def _check_in_simulated(station: Any, ticket: str, person: Any) -> bool:
+    """Admit the candidate at a simulated door (no camera) if not yet admitted; `person` is
+    the signed-in venue administrator running the simulation (named in the event)."""
     from examkiosk.core import roster
     from examkiosk.core.checkin import CheckInDesk
     from examkiosk.core.face_check import FaceService
@@ -64,8 +65,9 @@ def _check_in_simulated(station: Any, ticket: str) -> bool:
     desk.decide(
         assessment,
         admit=True,
-        invigilator="simulate",
+        invigilator=person.staff_number,
         reason="模拟签到（无摄像头）simulated check-in, no camera",
+        person=person,
     )
     return True
 
@@ -84,6 +86,7 @@ def _check_in_simulated(station: Any, ticket: str) -> bool:
 @click.option("--delay-ms", type=click.IntRange(0), default=0, help="Pause between answers.")
 @click.option("--seed", type=int, default=None, help="Seed for the answers chosen.")
 @click.option("--submit", is_flag=True, help="Submit the attempt after answering.")
+@staff_options
 def simulate(
     data_dir: Path | None,
     passphrase_file: Path | None,
@@ -92,19 +95,38 @@ def simulate(
     delay_ms: int,
     seed: int | None,
     submit: bool,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Answer items of TICKET's attempt through the engine; `saved ITEM ANSWER` per commit."""
+    """Answer items of TICKET's attempt through the engine; `saved ITEM ANSWER` per commit.
+
+    Only on a rehearsal or demo venue (the package says so), by a signed-in venue
+    administrator; refused and audited anywhere else."""
+    from examkiosk.core.authz import audit
     from examkiosk.core.exam import ExamEngine, answer_text
+    from examkiosk.core.simulation import require_simulation
 
     station = _open(data_dir, passphrase_file)
     try:
-        if _check_in_simulated(station, ticket):
+        require_simulation(station, None, "exam simulate")
+        person = signed_in(station, "simulation.run", staff, staff_password_file, data_dir=data_dir)
+        with station.store.transaction() as conn:
+            audit(
+                station,
+                conn,
+                person,
+                "simulation.run",
+                {"command": "exam simulate", "ticket": ticket},
+            )
+        if _check_in_simulated(station, ticket, person):
             click.echo(f"checked-in {ticket}", err=True)
         candidate_id_number = station.store.query(
             "SELECT id_number FROM candidates WHERE ticket = ?", (ticket.strip(),)
         )[0][0]
         engine = ExamEngine(station)
-        attempt = engine.login(ticket, candidate_id_number)
+        # The signed-in administrator running the simulation approves taking the attempt
+        # over from a previous run still counted as alive (audited as seat_takeover).
+        attempt = engine.login(ticket, candidate_id_number, takeover_by=person)
         if attempt.state != "in_progress":
             click.echo(f"attempt {attempt.attempt_id} is {attempt.state}", err=True)
             return
@@ -295,11 +317,17 @@ def release_paper_command(
 @PASSPHRASE_FILE
 @CANDIDATE
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
-@click.option("--invigilator", required=True, help="Name or number of the invigilator.")
+@staff_options
 def export_attempt_command(
-    data_dir: Path | None, passphrase_file: Path | None, ticket: str, out: Path, invigilator: str
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    ticket: str,
+    out: Path,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Move a candidate's attempt to a spare station: write it to a signed file (.eka)."""
+    """Move a candidate's attempt to a spare station: write it to a signed file (.eka).
+    An invigilator signs in (--staff); the event names them."""
     from examkiosk.core import roster
     from examkiosk.core.errors import NotFound
     from examkiosk.core.exam import ExamEngine
@@ -307,11 +335,12 @@ def export_attempt_command(
 
     station = _open(data_dir, passphrase_file)
     try:
+        person = signed_in(station, "attempt.move", staff, staff_password_file, data_dir=data_dir)
         engine = ExamEngine(station)
         attempt = engine.attempt_for(roster.by_ticket(station.store, ticket).candidate_id)
         if attempt is None:
             raise NotFound("该考生尚未开始作答。", "This candidate has not started.")
-        info = export_attempt(engine, attempt.attempt_id, out, invigilator=invigilator)
+        info = export_attempt(engine, attempt.attempt_id, out, person=person)
     finally:
         station.close()
     click.echo(
@@ -324,17 +353,24 @@ def export_attempt_command(
 @DATA_DIR
 @PASSPHRASE_FILE
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("--invigilator", required=True, help="Name or number of the invigilator.")
+@staff_options
 def import_attempt_command(
-    data_dir: Path | None, passphrase_file: Path | None, file: Path, invigilator: str
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    file: Path,
+    staff: str | None,
+    staff_password_file: Path | None,
 ) -> None:
-    """Continue an attempt here that another station exported."""
+    """Continue an attempt here that another station of this venue exported. An
+    invigilator signs in (--staff); a file not signed by a station the package lists is
+    refused, audited, and changes nothing."""
     from examkiosk.core.exam import ExamEngine
     from examkiosk.core.transfer import import_attempt
 
     station = _open(data_dir, passphrase_file)
     try:
-        info = import_attempt(ExamEngine(station), file, invigilator=invigilator)
+        person = signed_in(station, "attempt.move", staff, staff_password_file, data_dir=data_dir)
+        info = import_attempt(ExamEngine(station), file, person=person)
     finally:
         station.close()
     click.echo(

@@ -69,7 +69,13 @@ def build_demo_venue(
     face: FaceService | None = None,
     progress: Progress | None = None,
     mode: str = "door",
+    sitting_kind: str = "demo",
+    spare_dirs: tuple[Path, ...] = (),
 ) -> DemoVenue:
+    """A demo venue; `sitting_kind` "exam" builds one that behaves as a real sitting (no
+    simulated devices), which tests use to prove the refusals. Each of `spare_dirs` gets a
+    spare seat station of the same venue (ST-DEMO-02, ...), registered at the demo central
+    and given the same package, for moving attempts between stations."""
     layout = DataDir(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     # A demo venue's passphrase is throwaway and kept beside it so the demo opens
@@ -90,12 +96,26 @@ def build_demo_venue(
         passphrase=passphrase,
     )
     central.register_station(station.station_id, VENUE_ID, station.keys().public())
+    spares = []
+    for n, spare_dir in enumerate(spare_dirs, start=2):
+        spare = provision_station(
+            spare_dir,
+            station_id=f"ST-DEMO-{n:02d}",
+            venue_id=VENUE_ID,
+            mode="seat",
+            central=central_public,
+            passphrase=passphrase,
+        )
+        write_atomic(DataDir(spare_dir).demo_passphrase, passphrase.encode())
+        central.register_station(spare.station_id, VENUE_ID, spare.keys().public())
+        spares.append(spare)
 
     faces = demo_content.face_sets(faces_dir)
     roster = demo_content.roster(candidates, SITTING_ID, faces)
     # Throwaway passwords, kept beside the venue like its passphrase (`make demo` prints them).
     accounts = {number: f"Demo-{secrets.token_urlsafe(9)}#7" for number in DEMO_STAFF}
-    write_atomic(layout.root / DEMO_ACCOUNTS_FILE, json.dumps(accounts, indent=2).encode())
+    for root in (layout.root, *spare_dirs):
+        write_atomic(root / DEMO_ACCOUNTS_FILE, json.dumps(accounts, indent=2).encode())
     now = datetime.now().astimezone()
     content = {
         "exam": {
@@ -107,7 +127,7 @@ def build_demo_venue(
         "duration_minutes": 120,
         # Demo venues run simulated devices; the centre's signature on the package is what
         # lets a station do that (a real sitting says "exam").
-        "sitting_kind": "demo",
+        "sitting_kind": sitting_kind,
         "staff": [
             {
                 "staff_number": number,
@@ -137,7 +157,9 @@ def build_demo_venue(
         issued_at=now.isoformat(),
         central_key_id=central_public.key_id,
     )
-    package = central.issue_package(content, meta, central_keys, [station.keys().public()])
+    package = central.issue_package(
+        content, meta, central_keys, [s.keys().public() for s in (station, *spares)]
+    )
     package_path = data_dir / "packages" / f"{EXAM_ID}-v1.ekp"
     write_atomic(package_path, package, mode=0o644)
 
@@ -147,6 +169,9 @@ def build_demo_venue(
         face_encoder=face.encode if face and face.available else None,
         progress=(lambda d, t, _c: progress("import", d, t)) if progress else None,
     )
+    for spare in spares:
+        import_package(spare, package)
+        spare.close()
     _write_camera_videos(layout, roster, faces, face)
     return DemoVenue(data_dir, station, central, passphrase, faces, roster, package_path, summary)
 

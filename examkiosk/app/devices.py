@@ -1,7 +1,11 @@
-"""A station's devices: which card reader and which camera, from `DATA_DIR/devices.json`.
+"""A station's devices: which card reader and which camera, kept in the encrypted store.
 
-The file holds one `devices` section (other top-level keys are kept untouched when it is
-rewritten):
+The configuration is the meta row `devices` of the station's store (so it is as protected as
+the candidates' data, and changing it leaves an audit event naming who did it, with the old
+and new values). Only a venue administrator or technician may change it (`devices.change`).
+A `devices.json` left in the data directory by an older version is imported once, audited,
+and renamed `devices.json.imported`. Its shape, and the stored value's, is one `devices`
+section:
 
     {"devices": {
         "card_reader": {"kind": "pcsc", "reader": "ACS"},
@@ -10,10 +14,11 @@ rewritten):
 Card reader kinds and their options are those of `hardware.cards.factory.open_reader`
 (`mrz`, a fixed passport key, is refused here: personal data has no place in a station's
 configuration). A missing file or section means the defaults: any PC/SC reader, camera 0,
-the camera's own resolution. For development, `EXAMKIOSK_CARD_READER` and `EXAMKIOSK_CAMERA`
-override the file (see `env_overrides`).
+the camera's own resolution. On rehearsal and demo venues only, `EXAMKIOSK_CARD_READER` and
+`EXAMKIOSK_CAMERA` override the stored choice (see `env_overrides`); a real sitting refuses
+them, the `sim` reader and video-file cameras (core.simulation).
 
-Every problem is a `DeviceConfigError` naming the file and the bad key, in zh and en.
+Every problem is a `DeviceConfigError` naming where and the bad key, in zh and en.
 """
 
 from __future__ import annotations
@@ -26,15 +31,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
-from examkiosk.store.atomic import write_atomic
+from examkiosk.core.station import Station
 from hardware.cards.document import CardReader
 
 FILE_NAME = "devices.json"
 KINDS = ("pcsc", "gat467", "sim")
 OPTIONS: Mapping[str, tuple[str, ...]] = {
     "pcsc": ("reader", "csca", "exchange_timeout"),
-    "gat467": ("port", "baud", "wlt_decoder", "wlt_code"),
+    "gat467": ("port", "baud", "wlt_decoder", "wlt_code", "usb_ids"),
     "sim": (),
 }
 _NUMERIC = {"exchange_timeout": float, "baud": int, "wlt_code": int}
@@ -139,8 +145,9 @@ def _card_reader(value: Any, where: str) -> CardReaderConfig:
         raise DeviceConfigError(
             where,
             f"{key}.port",
-            "身份证阅读器（gat467）必须指定串口，例如 /dev/ttyUSB0",
-            "a resident-ID reader (gat467) needs its serial port, e.g. /dev/ttyUSB0",
+            "身份证阅读器（gat467）必须指定串口，例如 /dev/ttyUSB0，或 auto（按USB编号自动查找）",
+            "a resident-ID reader (gat467) needs its serial port, e.g. /dev/ttyUSB0, or auto "
+            "(found by its USB ids)",
         )
     return CardReaderConfig(kind, options)
 
@@ -275,28 +282,97 @@ def env_overrides(config: DeviceConfig, env: Mapping[str, str]) -> DeviceConfig:
 
 # -- public entry points ---------------------------------------------------------------------
 
+META_KEY = "devices"
+STORE_WHERE = "station store (devices)"
+IMPORTED_SUFFIX = ".imported"
 
-def load_devices(data_dir: Path, env: Mapping[str, str] | None = None) -> DeviceConfig:
-    """The station's device configuration: the file (or defaults), then the environment.
 
-    Pass `env={}` to see the file alone. Raises DeviceConfigError.
-    """
-    path = config_path(data_dir)
+def _data_dir(station: Station) -> Path:
+    return Path(station.store.path).parent
+
+
+def import_legacy_file(station: Station) -> bool:
+    """Move a devices.json left by an older version into the store, once, audited, and
+    rename it devices.json.imported. The store wins if it already holds a configuration
+    (the file is then only renamed). True if a file was found."""
+    path = config_path(_data_dir(station))
+    if not path.exists():
+        return False
     config = parse_devices(_read_file(path), str(path))
-    return env_overrides(config, os.environ if env is None else env)
+    with station.store.transaction() as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_KEY,)).fetchone()
+        details: dict[str, Any] = {"file": FILE_NAME, "new": config.to_json()}
+        if row is None:
+            station.store.set_meta(conn, META_KEY, json.dumps({"devices": config.to_json()}))
+        else:
+            details["kept"] = json.loads(row[0]).get("devices", {})
+        audit(station, conn, None, "devices_imported", details)
+    # After the commit: a crash before the rename imports nothing twice (the store wins).
+    os.replace(path, path.with_name(FILE_NAME + IMPORTED_SUFFIX))
+    return True
 
 
-def save_devices(data_dir: Path, config: DeviceConfig) -> Path:
-    """Write the `devices` section atomically, keeping any other top-level keys."""
-    path = config_path(data_dir)
-    document = _read_file(path)
-    if not isinstance(document, dict):
-        document = {}
-    document["devices"] = config.to_json()
-    parse_devices(document, str(path))  # never write what would not load again
-    data = (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-    write_atomic(path, data, mode=0o644)
-    return path
+def stored_devices(station: Station) -> DeviceConfig:
+    """The configuration kept in the station's encrypted store (defaults if none)."""
+    import_legacy_file(station)
+    text = station.store.get_meta(META_KEY)
+    if text is None:
+        return DeviceConfig()
+    return parse_devices(json.loads(text), STORE_WHERE)
+
+
+def simulated_parts(config: DeviceConfig) -> list[str]:
+    """What in `config` is a simulated device: the `sim` reader, a video-file camera."""
+    parts = []
+    if config.card_reader.kind == "sim":
+        parts.append("card reader sim")
+    source = config.camera.source
+    if not config.camera.is_index and "://" not in source:
+        parts.append(f"camera file:{Path(source).name}")
+    return parts
+
+
+def load_devices(station: Station, env: Mapping[str, str] | None = None) -> DeviceConfig:
+    """The station's device configuration: the store (or defaults), then the environment.
+
+    Environment overrides and simulated devices are for rehearsal and demo venues only: on
+    a real sitting they are refused (SimulationRefused, audited). Pass `env={}` to see the
+    stored configuration alone. Raises DeviceConfigError for a wrong value.
+    """
+    from examkiosk.core.simulation import require_simulation
+
+    config = stored_devices(station)
+    env = os.environ if env is None else env
+    if any(env.get(name, "").strip() for name in (ENV_CAMERA, ENV_CARD_READER)):
+        used = [n for n in (ENV_CAMERA, ENV_CARD_READER) if env.get(n, "").strip()]
+        require_simulation(station, None, "environment " + ", ".join(used))
+        config = env_overrides(config, env)
+    for part in simulated_parts(config):
+        require_simulation(station, None, part)
+    return config
+
+
+def save_devices(station: Station, person: Person | None, config: DeviceConfig) -> DeviceConfig:
+    """Store `config` as the station's devices: a venue administrator or technician only
+    (NotAllowed otherwise), simulated devices only on rehearsal/demo venues; audited as
+    `audit.devices.change` with the old and the new values. Returns the old configuration."""
+    from examkiosk.core.simulation import require_simulation
+
+    require(person, "devices.change")
+    parse_devices({"devices": config.to_json()}, STORE_WHERE)  # never store what would not load
+    for part in simulated_parts(config):
+        require_simulation(station, person, part)
+    old = stored_devices(station)
+    with station.store.transaction() as conn:
+        station.store.set_meta(conn, META_KEY, json.dumps({"devices": config.to_json()}))
+        audit(
+            station,
+            conn,
+            person,
+            "devices.change",
+            {"old": old.to_json(), "new": config.to_json()},
+        )
+    return old
 
 
 def card_reader_config(

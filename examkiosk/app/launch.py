@@ -73,6 +73,9 @@ def launch_window(
     if not DataDir(data_dir).exists():
         print(localized(not_provisioned(data_dir), language), file=sys.stderr)
         return 2
+    from examkiosk.core.logs import install_file_log
+
+    install_file_log(data_dir)  # issue 12: the station's rotating JSON log
     station, problem = open_quietly(data_dir, passphrase_file)
     from examkiosk.ui.app import run_kiosk
 

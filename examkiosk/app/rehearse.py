@@ -100,6 +100,16 @@ def _grab(video: Path | None) -> tuple[Any, bytes | None, list[Any]]:
 
 
 def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, Any]:
+    from examkiosk.app.demo_venue import demo_accounts
+    from examkiosk.core.accounts import Accounts
+    from examkiosk.core.simulation import require_simulation
+    from hardware.camera.enumerate import device_identity
+
+    # The same rule as everywhere: simulated devices only where the package allows them, and
+    # a signed-in invigilator decides (the demo venue's throwaway account).
+    require_simulation(venue.station, None, "rehearse")
+    password = demo_accounts(venue.data_dir)["demo-inv1"]
+    person = Accounts(venue.station).sign_in("demo-inv1", password, purpose="door.checkin")
     desk = CheckInDesk(venue.station, face)
     reader = QueueCardReader()
     counts: dict[str, int] = {"admitted": 0}
@@ -109,7 +119,9 @@ def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, A
         reader.present(_document(entry))  # the candidate taps the card
         document = reader.read(timeout=1.0)
         assert document is not None
-        frame, jpeg, sequence = _grab(camera_video(venue.data_dir, str(entry["candidate_id"])))
+        video = camera_video(venue.data_dir, str(entry["candidate_id"]))
+        desk.camera = device_identity(str(video)) if video else {"device": "none"}
+        frame, jpeg, sequence = _grab(video)
         assessment = desk.assess(document, frame, jpeg, sequence)
         for check in assessment.face.checks:
             faces[check.decision] = faces.get(check.decision, 0) + 1
@@ -119,8 +131,9 @@ def _stage_checkin(venue: DemoVenue, face: FaceService, say: Say) -> dict[str, A
         desk.decide(
             assessment,
             admit=True,
-            invigilator="演练",
+            invigilator=person.staff_number,
             reason="" if assessment.recommendation == "admit" else "演练：人工核对后放行",
+            person=person,
         )
         counts["admitted"] += 1
         say(
@@ -163,6 +176,7 @@ def rehearse(
             faces_dir=faces_dir,
             candidates=candidates,
             face=face,
+            sitting_kind="rehearsal",
             progress=lambda _s, d, t: (
                 say(f"  导入 import {d}/{t}") if d == t or d % 50 == 0 else None
             ),

@@ -8,7 +8,6 @@ verifiers (`sync.credentials`), the package carries verifiers made at the centre
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections.abc import Mapping
@@ -19,7 +18,7 @@ from typing import Any
 from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
-from examkiosk.store import keys
+from examkiosk.store import keys, packages
 from examkiosk.store import staff as staff_sql
 from examkiosk.store.layout import DataDir
 from examkiosk.store.staff import StaffRow
@@ -174,10 +173,8 @@ class Accounts:
         self.station = station
 
     def policy(self) -> PasswordPolicy:
-        rows = self.station.store.query(
-            "SELECT content_json FROM packages ORDER BY version DESC LIMIT 1"
-        )
-        settings = json.loads(rows[0][0]).get("settings", {}) if rows else {}
+        package = packages.latest(self.station.store)
+        settings = package.content.get("settings", {}) if package else {}
         security = settings.get("security") if isinstance(settings, dict) else None
         return PasswordPolicy.from_settings(security if isinstance(security, dict) else None)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +13,7 @@ from examkiosk.core.roster import Candidate
 from examkiosk.core.scoring import Receipt
 from examkiosk.core.station import Station
 from examkiosk.core.timing import ExamSettings
+from examkiosk.store import packages
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,8 @@ def attempt_from_row(row: Any) -> Attempt:
 
 def current_exam(station: Station) -> dict[str, Any]:
     """The imported package's exam content (settings, duration, sections); {} if none."""
-    rows = station.store.query("SELECT content_json FROM packages ORDER BY version DESC LIMIT 1")
-    return dict(json.loads(rows[0][0])) if rows else {}
+    package = packages.latest(station.store)
+    return package.content if package else {}
 
 
 def candidate_by_id(station: Station, candidate_id: str) -> Candidate:

@@ -8,11 +8,13 @@ caller's write transaction, so time is persisted with the change that needed it.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from typing import Any
 
 from examkiosk.core.attempt import Attempt
+from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import (
     AttemptClosed,
@@ -33,6 +35,36 @@ from examkiosk.core.timing import (
 )
 
 MAX_CODE_TRIES = 5
+# A session that persisted its time this recently is taken to be alive on another seat.
+LIVE_SESSION_SECONDS = 20.0
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether the program that last held an attempt is still running on this machine."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it there: assume alive, ask the invigilator
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class TakeoverRequired(Refused):
+    """The attempt is running on another seat right now; an invigilator must approve."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "该考生的作答正在另一座位进行中。如需改在本座位继续，请举手示意监考员确认。",
+            "This candidate's exam is running at another seat right now. To continue here, "
+            "raise your hand: an invigilator must approve.",
+        )
 
 
 class ResumeCodesExhausted(Refused):
@@ -80,8 +112,15 @@ class SessionKeeper:
             )
             conn.execute(
                 "INSERT INTO attempt_runtime (attempt_id, session_id, boot_id, last_mono, "
-                "last_wall_ms) VALUES (?, ?, ?, ?, ?)",
-                (attempt.attempt_id, session, self._boot, clock.monotonic(), self.wall_ms()),
+                "last_wall_ms, holder_pid) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    attempt.attempt_id,
+                    session,
+                    self._boot,
+                    clock.monotonic(),
+                    self.wall_ms(),
+                    os.getpid(),
+                ),
             )
             self._station.record(
                 conn,
@@ -99,13 +138,24 @@ class SessionKeeper:
         return attempt
 
     def resume(
-        self, attempt: Attempt, policy: OutagePolicy, *, code: str | None, invigilator: str
+        self,
+        attempt: Attempt,
+        policy: OutagePolicy,
+        *,
+        code: str | None,
+        invigilator: str,
+        takeover_by: Person | None = None,
     ) -> Outage | None:
         """Open a new session on `attempt`, counting the outage since its last persisted
-        moment per `policy`; None if this keeper already holds the session."""
+        moment per `policy`; None if this keeper already holds the session.
+
+        TakeoverRequired when another session kept the attempt alive within the last
+        LIVE_SESSION_SECONDS (a second sign-in while the candidate is working elsewhere)
+        unless `takeover_by` is an invigilator, whose approval is audited."""
         attempt_id = attempt.attempt_id
         if self.owns(attempt_id):
             return None  # same engine, same session: time kept running
+        self._check_takeover(attempt_id, takeover_by)
         clock = self._station.clock
         with self._station.store.transaction() as conn:
             row = conn.execute(
@@ -166,7 +216,7 @@ class SessionKeeper:
             conn.execute(
                 "UPDATE attempt_runtime SET session_id = ?, boot_id = ?, last_mono = ?, "
                 "last_wall_ms = ?, pause_used_ms = pause_used_ms + ?, "
-                "outage_ms = outage_ms + ?, resumes_used = resumes_used + ? "
+                "outage_ms = outage_ms + ?, resumes_used = resumes_used + ?, holder_pid = ? "
                 "WHERE attempt_id = ?",
                 (
                     session,
@@ -176,6 +226,7 @@ class SessionKeeper:
                     paused,
                     outage_ms,
                     1 if by_code else 0,
+                    os.getpid(),
                     attempt_id,
                 ),
             )
@@ -195,6 +246,29 @@ class SessionKeeper:
             )
         self.sessions[attempt_id] = session
         return outage
+
+    def _check_takeover(self, attempt_id: str, takeover_by: Person | None) -> None:
+        clock = self._station.clock
+        rows = self._station.store.query(
+            "SELECT session_id, boot_id, last_mono, holder_pid FROM attempt_runtime "
+            "WHERE attempt_id = ?",
+            (attempt_id,),
+        )
+        if not rows or not rows[0][0] or rows[0][1] != self._boot:
+            return  # never held, or held before a reboot: an ordinary resume
+        if not _process_alive(int(rows[0][3])):
+            return  # the program that held it has ended (a crash or a restart)
+        if clock.monotonic() - float(rows[0][2]) >= LIVE_SESSION_SECONDS:
+            return  # the other window went quiet: an ordinary resume
+        if takeover_by is None:
+            with self._station.store.transaction() as conn:
+                audit(
+                    self._station, conn, None, "seat_takeover_refused", {"attempt_id": attempt_id}
+                )
+            raise TakeoverRequired()
+        require(takeover_by, "seat.takeover")
+        with self._station.store.transaction() as conn:
+            audit(self._station, conn, takeover_by, "seat_takeover", {"attempt_id": attempt_id})
 
     @staticmethod
     def _code_failures(conn: Any, attempt_id: str) -> int:

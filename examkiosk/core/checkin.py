@@ -8,16 +8,17 @@ check-in row, the snapshot and their outbox events commit together or not at all
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from examkiosk.core import roster
+from examkiosk.core.authz import Person
 from examkiosk.core.errors import Refused
 from examkiosk.core.face_check import FaceResult, FaceService
 from examkiosk.core.roster import Candidate
 from examkiosk.core.station import Station
-from hardware.cards.document import IdentityDocument, PassiveAuth, ReadingMethod
+from hardware.cards.document import CheckResult, IdentityDocument, PassiveAuth, ReadingMethod
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,12 @@ class Assessment:
 
 
 def _recommend(face: FaceResult, document: IdentityDocument) -> str:
-    """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass."""
+    """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass.
+
+    A document check is clean when passive authentication passed against the CSCA list (or
+    does not apply to this kind of document) and no chip check was left undone; a chip
+    that does not offer active or chip authentication is not held against the candidate.
+    """
     decisions = {c.decision for c in face.checks}
     liveness = face.liveness.decision if face.liveness else None
     if (
@@ -42,21 +48,29 @@ def _recommend(face: FaceResult, document: IdentityDocument) -> str:
         or "no_match" in decisions
         or liveness == "not_live"
         or document.passive_auth == PassiveAuth.FAILED
+        or any(c.result == CheckResult.FAILED for c in document.checks)
     ):
         return "refuse"
     if (
         document.reading_method == ReadingMethod.MANUAL
         or decisions != {"match"}
         or liveness in ("unsure", "unavailable")
+        or document.passive_auth not in (PassiveAuth.PASSED, PassiveAuth.NOT_APPLICABLE)
+        or any(c.result == CheckResult.NOT_CHECKED for c in document.checks)
     ):
         return "review"
     return "admit"
 
 
 class CheckInDesk:
-    def __init__(self, station: Station, face: FaceService) -> None:
+    def __init__(
+        self, station: Station, face: FaceService, camera: Mapping[str, Any] | None = None
+    ) -> None:
+        """`camera`: the door camera's identity (hardware.camera.enumerate.device_identity),
+        recorded with every decision; None: no camera, recorded as such."""
         self.station = station
         self.face = face
+        self.camera: dict[str, Any] = dict(camera) if camera else {"device": "none"}
         face.load_gallery(roster.face_encodings(station.store))
 
     def identify(self, document: IdentityDocument) -> Candidate:
@@ -99,9 +113,19 @@ class CheckInDesk:
         return Assessment(candidate, document, face, _recommend(face, document), snapshot_jpeg)
 
     def decide(
-        self, assessment: Assessment, *, admit: bool, invigilator: str, reason: str = ""
+        self,
+        assessment: Assessment,
+        *,
+        admit: bool,
+        invigilator: str,
+        reason: str = "",
+        person: Person | None = None,
     ) -> int:
-        """Record the invigilator's decision; returns the check-in event's seq."""
+        """Record the invigilator's decision; returns the check-in event's seq.
+
+        `person`: the signed-in member of staff who decided (their staff number is the
+        event's `by`); the event also says how identity was established and whether the
+        decision went against the recommendation, for the centre's report."""
         reason = reason.strip()
         if admit and assessment.recommendation != "admit" and not reason:
             raise Refused(
@@ -168,6 +192,7 @@ class CheckInDesk:
                     "invigilator": invigilator.strip(),
                     "reason": reason,
                     "snapshot_seq": snapshot_seq,
+                    **_how_established(assessment, admit, self.camera, person),
                 },
             )
         return event.seq
@@ -194,3 +219,25 @@ class CheckInDesk:
             "UPDATE snapshots SET event_seq = ? WHERE snapshot_id = ?", (event.seq, snapshot_id)
         )
         return event.seq
+
+
+def _how_established(
+    assessment: Assessment, admit: bool, camera: Mapping[str, Any], person: Person | None
+) -> dict[str, Any]:
+    """The event fields that say how identity was established and who decided: the
+    camera's device identity, whether anything in the chain was simulated, the face
+    verdict against the roster photo, and whether the decision went against the station."""
+    document = assessment.document
+    roster_check = next((c for c in assessment.face.checks if c.reference == "roster"), None)
+    against = (admit and assessment.recommendation != "admit") or (
+        not admit and assessment.recommendation == "admit"
+    )
+    return {
+        "camera": dict(camera),
+        "simulated": document.reading_method == ReadingMethod.SIMULATED
+        or bool(camera.get("simulated")),
+        "face_verdict": roster_check.decision if roster_check else "unavailable",
+        "against_recommendation": against,
+        "by": person.staff_number if person else "",
+        "by_role": person.role if person else "",
+    }

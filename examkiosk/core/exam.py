@@ -27,6 +27,7 @@ from examkiosk.core.attempt import (
     current_exam,
 )
 from examkiosk.core.attempt_sessions import SessionKeeper
+from examkiosk.core.authz import Person
 from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam_errors import AttemptClosed, SectionLocked, TimeUp
 from examkiosk.core.paper import Item, Paper, build_paper
@@ -169,9 +170,11 @@ class ExamEngine:
             )
         return candidate
 
-    def login(self, ticket: str, id_number: str) -> Attempt:
+    def login(self, ticket: str, id_number: str, *, takeover_by: Person | None = None) -> Attempt:
         """Start the candidate's attempt, or resume it; ResumeCodeRequired after a long
-        outage, AttemptClosed if it was submitted or moved to another station."""
+        outage, AttemptClosed if it was submitted or moved to another station,
+        TakeoverRequired while it is running at another seat (unless `takeover_by`, an
+        invigilator, approves)."""
         candidate = self.identify(ticket, id_number)
         attempt = self.attempt_for(candidate.candidate_id)
         if attempt is None:
@@ -187,11 +190,22 @@ class ExamEngine:
             if attempt.state == "submitted":
                 return attempt  # the seat shows the receipt again
             raise AttemptClosed(attempt.state)
-        return self._resume(attempt, code=None, invigilator="")
+        return self._resume(attempt, code=None, invigilator="", takeover_by=takeover_by)
 
-    def _resume(self, attempt: Attempt, *, code: str | None, invigilator: str) -> Attempt:
+    def _resume(
+        self,
+        attempt: Attempt,
+        *,
+        code: str | None,
+        invigilator: str,
+        takeover_by: Person | None = None,
+    ) -> Attempt:
         outage = self._keeper.resume(
-            attempt, self.settings().policy, code=code, invigilator=invigilator
+            attempt,
+            self.settings().policy,
+            code=code,
+            invigilator=invigilator,
+            takeover_by=takeover_by,
         )
         if outage is not None:
             self.last_outage = outage

@@ -22,6 +22,7 @@ from examkiosk.core.authz import Person, audit
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import load_state, record_export, snapshot_name
+from examkiosk.store import packages
 from sync.bundle import BUNDLE_EXTENSION, BundleInfo, Snapshot, write_bundle
 from sync.events import Event
 
@@ -81,8 +82,8 @@ def _snapshots(station: Station, where: str, params: tuple[Any, ...]) -> list[Sn
 
 
 def current_sitting(station: Station) -> str:
-    rows = station.store.query("SELECT sitting_id FROM packages ORDER BY version DESC LIMIT 1")
-    return str(rows[0][0]) if rows else ""
+    package = packages.latest(station.store)
+    return package.sitting_id if package else ""
 
 
 def sittings(station: Station) -> list[str]:

@@ -18,6 +18,7 @@ from examkiosk.core.authz import Person, require
 from examkiosk.core.errors import KioskError, Refused
 from examkiosk.core.package_checks import check_package_content, check_paper
 from examkiosk.core.station import Station
+from examkiosk.store import packages
 from sync.package import PackageMeta, open_package, paper_is_sealed, unseal_paper
 
 Progress = Callable[[int, int, str], None]
@@ -109,8 +110,7 @@ def import_package(
     station that has no accounts yet); their staff number goes into the event."""
     if by is not None:
         require(by, "package.import")
-    seen = station.store.query("SELECT max(version) FROM packages")
-    min_version = int(seen[0][0] or 0)
+    min_version = packages.highest_version(station.store)
     meta, content = open_package(
         data,
         central=station.central_keys(),
@@ -226,8 +226,8 @@ def import_package(
 
 def current_exam(station: Station) -> dict[str, Any]:
     """The imported package's exam settings (title, duration, sitting...); {} if none."""
-    rows = station.store.query("SELECT content_json FROM packages ORDER BY version DESC LIMIT 1")
-    return dict(json.loads(rows[0][0])) if rows else {}
+    package = packages.latest(station.store)
+    return package.content if package else {}
 
 
 def paper_sealed(station: Station) -> bool:

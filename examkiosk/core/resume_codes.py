@@ -15,6 +15,7 @@ import json
 import re
 
 from examkiosk.core.errors import Refused
+from examkiosk.store import packages
 from examkiosk.store.db import Store
 
 CODE_DIGITS = 8
@@ -28,10 +29,11 @@ def package_secret(store: Store) -> bytes:
     without one falls back to a digest of its decrypted content and items (answer keys
     included), which only stations that could decrypt the package hold.
     """
-    rows = store.query("SELECT content_json FROM packages ORDER BY version DESC LIMIT 1")
-    if not rows:
+    package = packages.latest(store)
+    if package is None:
         raise Refused("本机尚未导入考试包。", "No exam package has been imported on this station.")
-    content = json.loads(rows[0][0])
+    content = package.content
+    stored = json.dumps(content, ensure_ascii=False, sort_keys=True)
     explicit = (content.get("settings") or {}).get("resume_secret")
     if isinstance(explicit, str) and len(explicit) >= 32:
         try:
@@ -42,7 +44,7 @@ def package_secret(store: Store) -> bytes:
                 "The package's resume secret is malformed, so no resume code can be made. "
                 "Ask the exam centre to reissue the package.",
             ) from None
-    digest = hashlib.sha256(b"examkiosk-package-secret-v1\x00" + rows[0][0].encode())
+    digest = hashlib.sha256(b"examkiosk-package-secret-v1\x00" + stored.encode())
     for (body,) in store.query("SELECT body_json FROM items ORDER BY item_id"):
         digest.update(b"\x00" + str(body).encode())
     return digest.digest()

@@ -62,12 +62,6 @@ def unlock(station: Station, by: Person, ticket: str) -> None:
     ticket = normalise_entry(ticket)
     with station.store.transaction() as conn:
         staff_sql.clear_seat_failures(conn, ticket)
-        conn.execute(
-            "UPDATE attempt_runtime SET code_failures = 0 WHERE attempt_id IN ("
-            "SELECT a.attempt_id FROM attempts a JOIN candidates c USING (candidate_id) "
-            "WHERE c.ticket = ?)",
-            (ticket,),
-        )
         audit(station, conn, by, "seat_unlocked", {"ticket": ticket})
 
 

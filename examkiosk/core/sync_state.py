@@ -360,6 +360,10 @@ class StationSyncClient(SyncClient):
     def sync_once(self, cancelled: Callable[[], bool] | None = None) -> PassResult:
         result = super().sync_once(cancelled)
         record_pass(self.station, result)
+        if self.centre_date:  # issue 12: the clock drift the inspection reports
+            from examkiosk.core.clock_drift import record_centre_clock
+
+            record_centre_clock(self.station, self.centre_date)
         return result
 
 

@@ -8,6 +8,7 @@ GUI thread. A write is durable when `transaction()` returns.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import sqlcipher3
 
 from examkiosk.core.errors import StoreLocked, StoreWriteFailed
-from examkiosk.store import migrations
+from examkiosk.store import copy, migrations
 
 REQUIRED_CIPHER_MAJOR = 4
 
@@ -61,9 +62,14 @@ class Store:
                 "the station first.",
                 detail=str(path),
             )
+        fresh = create and not path.exists()
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             conn.execute(_key_pragma(key))
+            if fresh:
+                # Private to the station's account; SQLite gives -wal/-shm the same mode.
+                conn.execute("PRAGMA user_version").fetchone()
+                os.chmod(path, 0o600)
             version = conn.execute("PRAGMA cipher_version").fetchone()
             if not version or not str(version[0]).startswith(f"{REQUIRED_CIPHER_MAJOR}."):
                 raise StoreLocked(
@@ -143,6 +149,28 @@ class Store:
     def checkpoint(self) -> None:
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the store to `target`, encrypted with the same key.
+
+        Taken on a second connection, so the station keeps writing meanwhile (WAL readers
+        never block the writer); see examkiosk.store.copy for why in one step."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to copy with")
+        copy.copy_store(self.path, self._key, target)
+
+    def check_file(self, path: Path | None = None) -> copy.StoreCheck:
+        """Integrity, cipher and schema facts of the store file (or of a copy of it at
+        `path`, encrypted with the same key), read on a second connection."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_store(path or self.path, self._key)
+
+    def check_chain(self, station_id: str, path: Path | None = None) -> copy.ChainCheck:
+        """The event chain of the store (or of a copy at `path`) verified end to end."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_chain(path or self.path, self._key, station_id)
 
     def close(self) -> None:
         with self._lock:

@@ -80,6 +80,7 @@ STEPS: list[str] = [
     CREATE TABLE seat_lockouts (
         ticket TEXT PRIMARY KEY, failures INTEGER NOT NULL DEFAULT 0,
         locked INTEGER NOT NULL DEFAULT 0, last_failure_at TEXT);
+    ALTER TABLE attempt_runtime ADD COLUMN holder_pid INTEGER NOT NULL DEFAULT 0;
     """,
 ]
 

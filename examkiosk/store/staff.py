@@ -180,7 +180,14 @@ def record_seat_failure(conn: Any, ticket: str, at: str, lock_at: int) -> tuple[
 
 
 def clear_seat_failures(conn: Any, ticket: str) -> None:
+    """Lift the ticket's sign-in lock and its attempt's count of wrong resume codes."""
     conn.execute("DELETE FROM seat_lockouts WHERE ticket = ?", (ticket,))
+    conn.execute(
+        "UPDATE attempt_runtime SET code_failures = 0 WHERE attempt_id IN ("
+        "SELECT a.attempt_id FROM attempts a JOIN candidates c USING (candidate_id) "
+        "WHERE c.ticket = ?)",
+        (ticket,),
+    )
 
 
 def locked_seats(conn: Any) -> list[str]:

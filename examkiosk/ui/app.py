@@ -22,6 +22,7 @@ from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
 from examkiosk.store import keys as store_keys
 from examkiosk.store.layout import DataDir
+from examkiosk.ui.admin.operations import AutoBackupTimer
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.door.camera_feed import CameraFeed
@@ -81,40 +82,61 @@ class Devices:
     # The seat's proctoring camera; None: the same camera as `feed` (one camera per station,
     # its lock serialises the readers).
     seat_camera: Any = None
+    # What every check-in records about the door camera (device node / USB id, or a file).
+    camera_identity: Any = None
 
     @property
     def proctor_camera(self) -> Any:
         return self.seat_camera if self.seat_camera is not None else self.feed
 
 
-def demo_devices(data_dir: Path) -> Devices:
+def demo_devices(data_dir: Path, station: Station | None = None) -> Devices:
+    """The demo's simulated card panel and per-candidate camera clips. With `station`, only
+    if its package allows simulation (SimulationRefused, audited, otherwise)."""
     from examkiosk.app.demo_venue import camera_video
+
+    if station is not None:
+        from examkiosk.core.simulation import require_simulation
+
+        require_simulation(station, None, "demo devices")
 
     def clip(candidate_id: str) -> Path | None:
         return camera_video(data_dir, candidate_id)
 
     return Devices(
-        CameraFeed(None), None, SimulatedDoor(QueueCardReader(), clip), CandidateCamera(clip)
+        CameraFeed(None),
+        None,
+        SimulatedDoor(QueueCardReader(), clip),
+        CandidateCamera(clip),
+        camera_identity={"device": "file:demo-clips", "simulated": True},
     )
 
 
-def real_devices(data_dir: Path) -> Devices:
-    """The devices `DATA_DIR/devices.json` names (defaults: any PC/SC reader, camera 0;
-    EXAMKIOSK_CARD_READER / EXAMKIOSK_CAMERA override it for development).
+def real_devices(station: Station) -> Devices:
+    """The devices kept in the station's store (defaults: any PC/SC reader, camera 0;
+    EXAMKIOSK_CARD_READER / EXAMKIOSK_CAMERA override it on demo and rehearsal venues only).
 
-    Raises DeviceConfigError for a configuration that is wrong (the message names the key).
-    A configured `sim` reader gets the simulated-card panel, with the configured camera.
+    Raises DeviceConfigError for a configuration that is wrong (the message names the key),
+    SimulationRefused for simulated devices on a real sitting. A configured `sim` reader
+    (rehearsals) gets the simulated-card panel, with the configured camera.
     """
     from examkiosk.app.devices import load_devices, open_card_reader
+    from hardware.camera.enumerate import device_identity
 
-    config = load_devices(data_dir)
+    config = load_devices(station)
     camera = config.camera
+    identity = device_identity(camera.source)
     feed = CameraFeed(camera.source, size=camera.resolution)
     reader = open_card_reader(config.card_reader)
     if isinstance(reader, QueueCardReader):
         source = Path(camera.source)
-        return Devices(feed, None, SimulatedDoor(reader, lambda _candidate_id: source))
-    return Devices(feed, reader, None)
+        return Devices(
+            feed,
+            None,
+            SimulatedDoor(reader, lambda _candidate_id: source),
+            camera_identity=identity,
+        )
+    return Devices(feed, reader, None, camera_identity=identity)
 
 
 def build_window(
@@ -135,7 +157,7 @@ def build_window(
         return DoorScreen(
             station,
             ops,
-            lambda: CheckInDesk(station, shared.get()),
+            lambda: CheckInDesk(station, shared.get(), devices.camera_identity),
             devices.feed,
             devices.reader,
             devices.simulated,
@@ -162,6 +184,7 @@ def build_window(
         idle_lock_ms=idle_lock_ms,
     )
     window.resize(*KIOSK_SIZE)
+    AutoBackupTimer(station, ops, window)  # issue 12: automatic backups in every mode
     return window
 
 
@@ -230,16 +253,6 @@ def run_kiosk(
     assert isinstance(app, QApplication)
     app.setApplicationName("ExamKiosk")
     apply_theme(app)
-    try:
-        devices = demo_devices(data_dir) if simulated else real_devices(data_dir)
-    except Exception as exc:  # a wrong devices.json: say which key, before asking to unlock
-        if not hasattr(exc, "zh"):
-            raise
-        log.error("device configuration: %s", exc)
-        QMessageBox.critical(None, "ExamKiosk", error_text(exc))
-        if station is not None:
-            station.close()
-        return 2
     ops = Operations()
     first_person: Person | None = None
     if station is None:
@@ -248,10 +261,19 @@ def run_kiosk(
             station, first_person = unlocked
         if station is None:
             ops.shutdown()
-            devices.feed.close()
-            if devices.reader is not None:
-                devices.reader.close()
             return 1
+    # Devices after unlocking: their configuration is inside the encrypted store, and
+    # whether simulated ones are allowed depends on the imported package.
+    try:
+        devices = demo_devices(data_dir, station) if simulated else real_devices(station)
+    except Exception as exc:  # a wrong configuration or a refused simulation: say which
+        if not hasattr(exc, "zh"):
+            raise
+        log.error("device configuration: %s", exc)
+        QMessageBox.critical(None, "ExamKiosk", error_text(exc))
+        ops.shutdown()
+        station.close()
+        return 2
     layout = DataDir(data_dir)
     demo = (
         layout.demo_passphrase.read_text().strip()

@@ -48,3 +48,29 @@ def list_cameras(max_index: int = 8) -> list[CameraDevice]:
         finally:
             capture.release()
     return devices
+
+
+def device_identity(source: str | int) -> dict[str, object]:
+    """What a check-in records about the camera behind `source` (an index, a video file or
+    a URL), without opening it: the device node, its name and USB vendor:product on Linux;
+    for a file "file:<name>" and simulated=True. Unknown parts are left out, never guessed."""
+    text = str(source).strip()
+    if text.isdigit():
+        identity: dict[str, object] = {"device": f"/dev/video{text}", "simulated": False}
+        node = _SYSFS / f"video{text}"
+        try:
+            identity["name"] = (node / "name").read_text(encoding="utf-8").strip()
+        except OSError:
+            identity["device"] = f"index:{text}"  # not a V4L2 node we can see: say so
+            return identity
+        usb = (node / "device").resolve().parent  # the USB device above the interface
+        try:
+            vendor = (usb / "idVendor").read_text(encoding="utf-8").strip()
+            product = (usb / "idProduct").read_text(encoding="utf-8").strip()
+            identity["usb_id"] = f"{vendor}:{product}"
+        except OSError:
+            pass
+        return identity
+    if "://" in text:
+        return {"device": "url:" + text.split("://", 1)[1].split("/", 1)[0], "simulated": False}
+    return {"device": f"file:{Path(text).name}", "simulated": True}

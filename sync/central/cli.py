@@ -331,6 +331,48 @@ def report(c: Context, as_json: bool, strict: bool) -> None:
 
 
 @cli.command()
+@click.option("--sitting", "sitting_id", default=None, help="One sitting (default: all).")
+@click.option("--venue", "venue_id", default=None, help="One venue (default: all).")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help='Answer key JSON ({"ITEM": ["A"]}) for item p-values and point-biserials.',
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@pass_ctx
+def stats(
+    c: Context,
+    sitting_id: str | None,
+    venue_id: str | None,
+    key_file: Path | None,
+    as_json: bool,
+    xlsx: Path | None,
+    pdf: Path | None,
+) -> None:
+    """Statistics across venues (issue 12): attendance, the exam, items, scores."""
+    from sync.central.stats import central_stats, read_answer_key
+    from sync.stats_export import stats_text, write_pdf, write_xlsx
+
+    key = read_answer_key(key_file) if key_file else None
+    result = central_stats(c.home, sitting_id=sitting_id, venue_id=venue_id, key=key)
+    lang = os.environ.get("EXAMKIOSK_LANG", "zh_CN")
+    heading = "ExamKiosk central" + (f" — {venue_id}" if venue_id else "")
+    if xlsx is not None:
+        write_xlsx(result, xlsx, heading=heading, lang=lang)
+    if pdf is not None:
+        write_pdf(result, pdf, heading=heading, lang=lang)
+    click.echo(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        if as_json
+        else stats_text(result, lang)
+    )
+
+
+@cli.command()
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--check", is_flag=True, help="Exit 1 if --out differs from the current API.")
 def openapi(out: Path | None, check: bool) -> None:

@@ -189,6 +189,15 @@ class CentralHome:
             if s.venue_id == venue_id
         ]
 
+    def venue_stations(self, venue_id: str) -> list[dict[str, str]]:
+        """The venue's registered stations as a package lists them: which keys may sign a
+        transfer of an attempt between them (the station checks against this list)."""
+        return [
+            {"station_id": s.station_id, "sign_key": s.sign_key.hex(), "key_id": s.key_id}
+            for s in self.store.stations()
+            if s.venue_id == venue_id
+        ]
+
     def issue_package(
         self,
         content: Mapping[str, Any],
@@ -198,9 +207,14 @@ class CentralHome:
         *,
         paper_password: str | None = None,
     ) -> bytes:
-        """Build a signed, encrypted exam package (.ekp) and keep it for stations to fetch."""
+        """Build a signed, encrypted exam package (.ekp) and keep it for stations to fetch.
+
+        Unless `content` already has one, the package gets `stations`: the venue's
+        registered stations and their signing keys (see `venue_stations`)."""
         from sync.package import build_package, read_package_meta
 
+        if "stations" not in content:
+            content = {**content, "stations": self.venue_stations(meta.venue_id)}
         data = build_package(content, meta, keys, recipients, paper_password=paper_password)
         stored = read_package_meta(data).to_dict()
         package_shelf.put_package(self.store, stored, hashlib.sha256(data).hexdigest(), data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.central.report_flags import empty_flags, sitting_flags
 from sync.central.storage import CentralStore, gaps_of
 
 _PER_SITTING = """
@@ -102,8 +103,20 @@ def build_report(store: CentralStore) -> dict[str, Any]:
                 "submitted": int(submissions) > 0,
             }
         )
+    flags = sitting_flags(store, MAX_LISTED)
+    for sitting in flags:
+        sittings.setdefault(sitting, {"sitting_id": sitting, "stations": [], "candidates": []})
     for entry in sittings.values():
         candidates = entry["candidates"]
+        entry["flags"] = flags.get(entry["sitting_id"], empty_flags())
+        entry["flags"]["submitted_without_checkin"] = {
+            "count": sum(1 for c in candidates if c["submitted"] and not c["checked_in"]),
+            "events": [
+                {"candidate_id": c["candidate_id"]}
+                for c in candidates
+                if c["submitted"] and not c["checked_in"]
+            ][:MAX_LISTED],
+        }
         entry["summary"] = {
             "candidates": len(candidates),
             "checked_in": sum(1 for c in candidates if c["checked_in"]),
@@ -117,12 +130,23 @@ def build_report(store: CentralStore) -> dict[str, Any]:
         "stations": stations,
         "refused_unregistered": unregistered,
         "sittings": [sittings[k] for k in sorted(sittings)],
-        "problems": _problems(stations, unregistered),
+        "problems": _problems(stations, unregistered, list(sittings.values())),
     }
 
 
-def _problems(stations: list[dict[str, Any]], unregistered: list[dict[str, Any]]) -> list[str]:
+def _problems(
+    stations: list[dict[str, Any]],
+    unregistered: list[dict[str, Any]],
+    sittings: list[dict[str, Any]],
+) -> list[str]:
     out = []
+    for sitting in sittings:
+        forged = sitting["flags"]["unknown_key_transfers"]
+        if forged["count"]:
+            out.append(
+                f"sitting {sitting['sitting_id'] or '(unknown)'}: {forged['count']} attempt "
+                "transfer(s) signed by a key the centre does not know"
+            )
     for s in stations:
         sid = s["station_id"]
         if s["gaps"]:
@@ -167,6 +191,7 @@ def render_text(report: dict[str, Any]) -> str:
         for st in sitting["stations"]:
             low, high = st["seq_range"]
             lines.append(f"  {st['station_id']}: {st['events']} events, seq {low}-{high}")
+        lines += _flag_lines(sitting["flags"])
     lines.append("")
     if report["problems"]:
         lines.append("Problems:")
@@ -174,3 +199,27 @@ def render_text(report: dict[str, Any]) -> str:
     else:
         lines.append("No problems: every station's events are whole, none held back or refused.")
     return "\n".join(lines)
+
+
+_FLAG_TITLES = {
+    "manual_checkins": "manual check-ins (ID typed in)",
+    "device_checkins": "check-ins on simulated or unknown devices",
+    "against_recommendation": "decisions against the recommendation",
+    "submitted_without_checkin": "submissions without a door check-in",
+    "moved_attempts": "attempts moved between stations",
+    "unknown_key_transfers": "transfers signed by an unknown key",
+    "simulation_refused": "simulation attempts refused",
+}
+
+
+def _flag_lines(flags: dict[str, Any]) -> list[str]:
+    lines = []
+    for kind, title in _FLAG_TITLES.items():
+        found = flags.get(kind, {"count": 0, "events": []})
+        if not found["count"]:
+            continue
+        lines.append(f"  ! {found['count']} {title}")
+        for e in found["events"][:5]:
+            shown = ", ".join(f"{k}={v}" for k, v in e.items() if v not in ("", None))
+            lines.append(f"      {shown}")
+    return lines

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from examkiosk.app.demo_venue import build_demo_venue
+from examkiosk.app.demo_venue import build_demo_venue, demo_accounts
 
 REPO = Path(__file__).resolve().parents[2]
 MAIN = "from examkiosk.app.cli import main; main()"
@@ -32,6 +33,13 @@ def venue(template: Path, tmp_path: Path) -> Path:
 
 
 def examkiosk(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the command; `exam simulate` and transfers sign in as the demo venue's staff
+    (the venue administrator runs simulations, an invigilator moves attempts)."""
+    env = dict(os.environ)
+    if "--data-dir" in args and ("simulate" in args or "-attempt" in "".join(args)):
+        venue = Path(args[args.index("--data-dir") + 1])
+        number = "demo-admin" if "simulate" in args else "demo-inv1"
+        env.update(EXAMKIOSK_STAFF=number, EXAMKIOSK_STAFF_PASSWORD=demo_accounts(venue)[number])
     return subprocess.run(
         [sys.executable, "-c", MAIN, *args],
         cwd=REPO,
@@ -39,6 +47,7 @@ def examkiosk(*args: str, check: bool = True) -> subprocess.CompletedProcess[str
         text=True,
         timeout=120,
         check=check,
+        env=env,
     )
 
 
@@ -126,8 +135,6 @@ def test_resume_code_and_export_of_an_attempt(venue: Path, tmp_path: Path) -> No
         ticket(2),
         "--out",
         str(out),
-        "--invigilator",
-        "T01",
     )
     assert out.exists() and show(venue, 2)["state"] == "transferred"
     refused = examkiosk(

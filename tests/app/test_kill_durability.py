@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from examkiosk.app.demo_venue import build_demo_venue
+from examkiosk.app.demo_venue import build_demo_venue, demo_accounts
 from examkiosk.store import keys as store_keys
 from examkiosk.store import outbox
 from examkiosk.store.db import Store
@@ -119,6 +119,12 @@ def _one_run(worker: Worker) -> None:
             str(rng.randrange(10**6)),
         ],
         cwd=REPO,
+        # Simulation runs only on a demo venue, by its signed-in venue administrator.
+        env={
+            **os.environ,
+            "EXAMKIOSK_STAFF": "demo-admin",
+            "EXAMKIOSK_STAFF_PASSWORD": demo_accounts(worker.data_dir)["demo-admin"],
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

@@ -8,13 +8,15 @@ from typing import Any
 
 import pytest
 
+from examkiosk.core.authz import Person
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.transfer import TransferError, export_attempt, import_attempt, seal, unseal
 from tests.core.conftest import ID_NUMBER, TICKET
 from tests.core.exam_fixtures import FakeClock, provision_exam_station
 
+WANG = Person("T-01", "王老师", "invigilator")
 BAD: dict[str, Any] = {
-    "duration_ms": -1,
+    "pause_used_ms": -1,
     "elapsed_ms": 10**30,
     "seed": "7",
     "generation": 0,
@@ -34,7 +36,7 @@ def test_out_of_range_numbers_refuse_the_transfer_whole(tmp_path: Path, field: s
         attempt = seat.login(TICKET, ID_NUMBER)
         seat.save_answer(attempt.attempt_id, "A1-1", ["C"])
         real = tmp_path / "attempt.eka"
-        export_attempt(seat, attempt.attempt_id, real, invigilator="T1")
+        export_attempt(seat, attempt.attempt_id, real, person=WANG)
         _header, body = unseal(seat, real.read_bytes())
         body[field] = BAD[field]
         forged = tmp_path / "forged.eka"
@@ -42,10 +44,10 @@ def test_out_of_range_numbers_refuse_the_transfer_whole(tmp_path: Path, field: s
         target = ExamEngine(spare, boot="boot-b")
         before = spare.store.query("SELECT count(*) FROM attempts")
         with pytest.raises(TransferError) as caught:
-            import_attempt(target, forged, invigilator="T1")
+            import_attempt(target, forged, person=WANG)
         assert caught.value.zh and caught.value.en
         assert spare.store.query("SELECT count(*) FROM attempts") == before
-        assert not spare.store.query("SELECT 1 FROM events WHERE type LIKE 'attempt.transfer%'")
+        assert not spare.store.query("SELECT 1 FROM events WHERE type = 'attempt.transferred_in'")
     finally:
         source.close()
         spare.close()

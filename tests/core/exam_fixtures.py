@@ -169,11 +169,13 @@ def provision_exam_station(
     settings: dict[str, Any] | None = None,
     lock_s1: bool = True,
     duration_minutes: float = 60,
+    station_id: str = "ST-SEAT-T",
 ) -> Station:
-    """A seat station holding a sitting of two candidates (one admitted) and the paper."""
+    """A seat station holding a sitting of two candidates (one admitted) and the paper.
+    The package lists no stations: `list_stations` adds the venue's (transfers need them)."""
     station = provision_station(
         data_dir,
-        station_id="ST-SEAT-T",
+        station_id=station_id,
         venue_id="V-T",
         mode="seat",
         central=KeyPair.generate().public(),
@@ -241,3 +243,16 @@ def provision_exam_station(
                     ),
                 )
     return station
+
+
+def list_stations(*stations: Station) -> None:
+    """Write the venue's stations and signing keys into each one's package content, as the
+    centre's `issue_package` does for the stations registered for the venue."""
+    listed = [
+        {"station_id": s.station_id, "sign_key": s.keys().public().sign.hex()} for s in stations
+    ]
+    for station in stations:
+        with station.store.transaction() as conn:
+            content = json.loads(conn.execute("SELECT content_json FROM packages").fetchone()[0])
+            content["stations"] = listed
+            conn.execute("UPDATE packages SET content_json = ?", (json.dumps(content),))

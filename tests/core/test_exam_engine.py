@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from examkiosk.core.attempt_sessions import LIVE_SESSION_SECONDS
 from examkiosk.core.errors import NotFound, Refused
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.exam_errors import AttemptClosed, SectionLocked, SessionMoved
@@ -122,7 +123,7 @@ def test_flags_position_and_answers_survive_a_restart(
     engine.set_flag(attempt.attempt_id, "A1-1", True)
     engine.set_flag(attempt.attempt_id, "A1-1", False)
     engine.move_to(attempt.attempt_id, "A3-2")
-    clock.advance(5)
+    clock.advance(LIVE_SESSION_SECONDS + 5)  # the program died; it is started again
 
     restarted = ExamEngine(station, boot="boot-1")
     again = restarted.login(TICKET, ID_NUMBER)

@@ -29,6 +29,7 @@ from examkiosk.core.station import Station
 from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.audit_view import AuditDialog
+from examkiosk.ui.admin.operations import OperationsPanel
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
 from examkiosk.ui.background_sync import BackgroundSync
@@ -176,6 +177,7 @@ class AdminScreen(QWidget):
             1,
             1,
         )
+        grid.addWidget(card(OperationsPanel(station, ops, self, guarded=self.guarded)), 2, 0, 1, 2)
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
         for row in (0, 1):

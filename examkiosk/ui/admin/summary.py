@@ -8,6 +8,7 @@ from typing import Any
 from examkiosk.core.package_import import current_exam
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import initial_status, load_state
+from examkiosk.store import packages
 from sync.worker import SyncStatus
 
 
@@ -39,16 +40,14 @@ def station_summary(station: Station) -> StationSummary:
     exam = current_exam(station)
     state = load_state(station)
     title = exam.get("exam", {}).get("title", "") if isinstance(exam.get("exam"), dict) else ""
-    package = station.store.query(
-        "SELECT version, sitting_id FROM packages ORDER BY version DESC LIMIT 1"
-    )
+    package = packages.latest(station.store)
     return StationSummary(
         station_id=station.station_id,
         venue_id=station.identity.venue_id,
         mode=station.identity.mode,
         exam_title=str(title or exam.get("title", "")),
-        sitting_id=str(package[0][1]) if package else "",
-        package_version=int(package[0][0]) if package else None,
+        sitting_id=package.sitting_id if package else "",
+        package_version=package.version if package else None,
         candidates=count("SELECT count(*) FROM candidates"),
         items=count("SELECT count(*) FROM items"),
         admitted=count("SELECT count(*) FROM checkins WHERE decision = 'admitted'"),
