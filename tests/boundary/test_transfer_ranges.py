@@ -12,7 +12,7 @@ from examkiosk.core.authz import Person
 from examkiosk.core.exam import ExamEngine
 from examkiosk.core.transfer import TransferError, export_attempt, import_attempt, seal, unseal
 from tests.core.conftest import ID_NUMBER, TICKET
-from tests.core.exam_fixtures import FakeClock, provision_exam_station
+from tests.core.exam_fixtures import FakeClock, list_stations, provision_exam_station
 
 WANG = Person("T-01", "王老师", "invigilator")
 BAD: dict[str, Any] = {
@@ -29,8 +29,9 @@ BAD: dict[str, Any] = {
 
 @pytest.mark.parametrize("field", sorted(BAD))
 def test_out_of_range_numbers_refuse_the_transfer_whole(tmp_path: Path, field: str) -> None:
-    source = provision_exam_station(tmp_path / "seat", FakeClock())
-    spare = provision_exam_station(tmp_path / "spare", FakeClock())
+    source = provision_exam_station(tmp_path / "seat", FakeClock(), station_id="ST-A")
+    spare = provision_exam_station(tmp_path / "spare", FakeClock(), station_id="ST-B")
+    list_stations(source, spare)
     try:
         seat = ExamEngine(source, boot="boot-a")
         attempt = seat.login(TICKET, ID_NUMBER)
@@ -46,6 +47,7 @@ def test_out_of_range_numbers_refuse_the_transfer_whole(tmp_path: Path, field: s
         with pytest.raises(TransferError) as caught:
             import_attempt(target, forged, person=WANG)
         assert caught.value.zh and caught.value.en
+        assert "damaged" in caught.value.en or "damaged" in caught.value.detail, caught.value
         assert spare.store.query("SELECT count(*) FROM attempts") == before
         assert not spare.store.query("SELECT 1 FROM events WHERE type = 'attempt.transferred_in'")
     finally:
