@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlcipher3
 
-from examkiosk.core.errors import StoreLocked
+from examkiosk.core.errors import StoreLocked, StoreWriteFailed
 from examkiosk.store import copy, migrations
 
 REQUIRED_CIPHER_MAJOR = 4
@@ -25,6 +25,18 @@ REQUIRED_CIPHER_MAJOR = 4
 def _key_pragma(key: bytes) -> str:
     # The raw-key form skips SQLCipher's own KDF: the key is already 256 random bits.
     return "PRAGMA key = " + '"' + "x'" + key.hex() + "'" + '"'
+
+
+def _write_failure(exc: BaseException) -> StoreWriteFailed | None:
+    """The typed error for SQLite's answers about the disk; None for anything else."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreWriteFailed("full", str(exc))
+    if "readonly" in text or "read-only" in text:
+        return StoreWriteFailed("read_only", str(exc))
+    if "disk i/o error" in text or "unable to open database file" in text:
+        return StoreWriteFailed("io", str(exc))
+    return None
 
 
 class Store:
@@ -86,15 +98,30 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A write transaction; committed (and durable) when the block exits normally."""
+        """A write transaction; committed (and durable) when the block exits normally.
+
+        A disk that refuses the write (full, read-only, I/O error, gone) raises
+        StoreWriteFailed after rolling back: nothing of the transaction is kept and
+        everything committed before stays as it was.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.OperationalError as exc:
+                raise _write_failure(exc) or exc from exc
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlcipher3.Error):
+                    # SQLite may have rolled back already after a full disk or I/O error.
+                    self._conn.execute("ROLLBACK")
+                failure = (
+                    _write_failure(exc) if isinstance(exc, sqlcipher3.OperationalError) else None
+                )
+                if failure is not None:
+                    raise failure from exc
                 raise
-            self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:

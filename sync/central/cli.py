@@ -163,6 +163,9 @@ def register_station(
     help="Proxies (nginx, HAProxy) whose X-Forwarded-Proto/For are trusted: over TLS at the "
     "proxy, the console's session cookie is then marked Secure.",
 )
+@click.option(
+    "--docs", is_flag=True, help="Serve /docs and /openapi.json (off: see docs/openapi.json)."
+)
 @pass_ctx
 def serve(
     c: Context,
@@ -172,11 +175,13 @@ def serve(
     tls_cert: str | None,
     tls_key: str | None,
     forwarded_allow_ips: str,
+    docs: bool,
 ) -> None:
     """Serve the HTTP API (logs every call to stderr and HOME/central.log)."""
     import uvicorn
 
     from sync.central.app import create_app
+    from sync.central.server import listening_socket
 
     os.umask(0o077)  # the log, incoming bundles and the database: the service's user only
     keys = None if no_bundles else c.home.unlock(c.passphrase())
@@ -186,8 +191,8 @@ def serve(
     logging.getLogger("sync.central").addHandler(handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     click.echo(f"Serving {c.home_dir} ({c.home.store.kind}) on {host}:{port}", err=True)
-    uvicorn.run(
-        create_app(c.home, keys),
+    config = uvicorn.Config(
+        create_app(c.home, keys, docs=docs),
         host=host,
         port=port,
         access_log=False,
@@ -196,7 +201,11 @@ def serve(
         ssl_keyfile=tls_key,
         proxy_headers=True,
         forwarded_allow_ips=forwarded_allow_ips,
+        # Bounds on what a client can hold: idle keep-alive, header size.
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=64 * 1024,
     )
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
 @cli.command("import-bundle")
@@ -204,7 +213,12 @@ def serve(
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @pass_ctx
 def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Import USB bundles (.ekb); a bundle imported again changes nothing."""
+    """Import USB bundles (.ekb); a bundle imported again changes nothing.
+
+    Each file is imported whole or not at all, on its own: a refused file is reported and
+    the others still go in. Exit status 0 when every file was imported, 1 when any was
+    refused (each refused file is named on stderr, and in --json with "ok": false).
+    """
     keys = c.home.unlock(c.passphrase())
     results: list[dict[str, Any]] = []
     failed = False
@@ -215,6 +229,15 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
         except SyncError as exc:
             failed = True
             results.append({"file": str(path), "ok": False, "error": exc.en, "error_zh": exc.zh})
+        except Exception as exc:  # never stop the files after it; the log keeps the detail
+            logging.getLogger("sync.central").error("import of %s failed", path, exc_info=True)
+            failed = True
+            results.append({
+                "file": str(path), "ok": False,
+                "error": f"The bundle could not be imported; nothing of it was kept "
+                         f"({type(exc).__name__}).",
+                "error_zh": "该数据包无法导入，未导入其中任何记录。",
+            })  # fmt: skip
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
     else:
@@ -230,6 +253,13 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
                 )
             else:
                 click.echo(f"{r['file']}: REFUSED: {r['error_zh']}\n  {r['error']}", err=True)
+        if len(results) > 1:
+            refused = [r["file"] for r in results if not r["ok"]]
+            click.echo(
+                f"{len(results) - len(refused)} imported, {len(refused)} refused"
+                + (f": {', '.join(refused)}" if refused else ""),
+                err=bool(refused),
+            )
     sys.exit(1 if failed else 0)
 
 

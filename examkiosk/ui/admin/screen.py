@@ -438,6 +438,16 @@ class AdminScreen(QWidget):
         sync.append(
             (tr("考试中心地址", "Exam centre"), s.central_url or tr("未配置", "not configured"))
         )
+        if s.dev_plain_http:  # the development switch: plain http to this machine (issue 10)
+            sync.append(
+                (
+                    _WARN,
+                    tr(
+                        "开发开关：允许明文 http（仅限本机）",
+                        "development switch: plain http (this machine only)",
+                    ),
+                )
+            )
         if self.live is not None:
             sync.append(
                 (
@@ -495,11 +505,18 @@ def _when(stamp: str | None) -> str:
         return stamp
 
 
+_WARN = "⚠"
+
+
 def _table(rows: list[tuple[str, str]]) -> str:
+    def value(k: str, v: str) -> str:
+        red = " style='color:#c0392b'" if k == _WARN else ""  # a warning row shows in red
+        return f"<td{red}><b>{html.escape(v)}</b></td>"
+
     return (
         "<table cellspacing=6>"
         + "".join(
-            f"<tr><td style='color:#5b6776'>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>"
+            f"<tr><td style='color:#5b6776'>{html.escape(k)}</td>{value(k, v)}</tr>"
             for k, v in rows
         )
         + "</table>"
