@@ -43,6 +43,7 @@ from sync.central.server import BackgroundServer, free_port
 from sync.central.staff import StaffAccounts
 from sync.crypto import KeyPair
 from sync.events import GENESIS_HASH, Event, canonical_json, compute_hash
+from sync.reqsign import sign_request
 from tests.sync.central.scale_out import CentralProcesses
 
 PASSWORD = "Kf7#mQ2v!Tz9"
@@ -165,7 +166,7 @@ def http_rate(
     for sid, body in bodies:
         by_station.setdefault(sid, []).append(body)
     total = sum(len(v) for v in events.values())
-    with CentralProcesses(tmp / f"home-{procs}", url, procs, tmp) as centrals:
+    with CentralProcesses(tmp / f"home-{procs}", url, procs, tmp, "benchmark") as centrals:
         session = requests.Session
 
         def push(item: tuple[int, str]) -> None:
@@ -173,8 +174,10 @@ def http_rate(
             s = session()
             target = centrals.urls[n % procs]
             for body in by_station[sid]:
-                r = s.post(f"{target}/v1/stations/{sid}/events", data=body,
-                           headers={"Content-Type": "application/json"}, timeout=300)  # fmt: skip
+                path = f"/v1/stations/{sid}/events"
+                signed = sign_request(keys[sid], sid, "POST", path, body, int(time.time()))
+                r = s.post(f"{target}{path}", data=body, headers={
+                    **signed.headers, "Content-Type": "application/json"}, timeout=300)  # fmt: skip
                 assert r.status_code == 200, r.text
 
         started = time.perf_counter()

@@ -18,17 +18,21 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 
 
+PASSPHRASE = "browser test passphrase"
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[CentralHome]:
     central = CentralHome(tmp_path / "central")
-    central.init("browser test passphrase")
+    central.init(PASSPHRASE)
     yield central
     central.close()
 
 
 @pytest.fixture
 def server(home: CentralHome) -> Iterator[BackgroundServer]:
-    with BackgroundServer(home) as srv:
+    # The centre's key signs its answers to stations (docs/sync.md).
+    with BackgroundServer(home, home.unlock(PASSPHRASE)) as srv:
         yield srv
 
 

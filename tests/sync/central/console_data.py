@@ -11,13 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import requests
 from PIL import Image
 
 from sync.central import package_shelf
 from sync.central.home import CentralHome
 from sync.crypto import KeyPair
 from sync.events import GENESIS_HASH, Event, canonical_json, compute_hash
+from tests.sync.central.helpers import signed
 
 SITTING = "S-2026-01"
 PASSWORD = "Kf7#mQ2v!Tz9"  # meets the rules: long, 4 classes, not guessable
@@ -114,10 +114,12 @@ class FakeStation:
         ).encode()
 
     def push(self, url: str, after: int = 0) -> dict[str, Any]:
-        answer = requests.post(
+        answer = signed(  # as a station sends it: signed before the centre reads the body
+            "POST",
             f"{url}/v1/stations/{self.station_id}/events",
-            data=self.body(self.events[after:]),
-            headers={"Content-Type": "application/json"},
+            self.station_id,
+            self.keys,
+            self.body(self.events[after:]),
             timeout=20,
         )
         assert answer.status_code == 200, answer.text

@@ -25,13 +25,19 @@ REPO = Path(__file__).resolve().parents[3]
 class CentralProcesses:
     """`count` central processes over `home` and `db_url`; stopped by pid on exit."""
 
-    def __init__(self, home: Path, db_url: str, count: int, log_dir: Path) -> None:
+    def __init__(self, home: Path, db_url: str, count: int, log_dir: Path, passphrase: str) -> None:
         self.home, self.db_url, self.count, self.log_dir = home, db_url, count, log_dir
+        # Each process unlocks the centre's key: it signs every answer to a station.
+        self.passphrase = passphrase
         self.procs: list[subprocess.Popen[bytes]] = []
         self.urls: list[str] = []
 
     def __enter__(self) -> CentralProcesses:
-        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "EXAMKIOSK_CENTRAL_PASSPHRASE": self.passphrase,
+        }
         for i in range(self.count):
             port = free_port()
             log = open(self.log_dir / f"central-{i}.log", "wb")
@@ -46,7 +52,6 @@ class CentralProcesses:
                         "--db",
                         self.db_url,
                         "serve",
-                        "--no-bundles",
                         "--port",
                         str(port),
                     ],

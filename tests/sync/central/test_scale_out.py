@@ -19,6 +19,7 @@ import requests
 
 from sync.central.home import CentralHome
 from sync.central.staff import StaffAccounts
+from tests.sync.central.helpers import signed
 
 from .conftest import PASSPHRASE, new_pg_database
 from .console_data import PASSWORD, FakeStation, face, register
@@ -46,15 +47,18 @@ def push_all(station: FakeStation, urls: list[str], seed: int) -> list[int]:
     statuses = []
 
     def send(url: str, start: int, end: int, key: str | None) -> int:
-        headers = {"Content-Type": "application/json"}
-        if key:
-            headers["Idempotency-Key"] = key
-        return requests.post(
-            f"{url}/v1/stations/{station.station_id}/events",
-            data=station.body(station.events[start:end]),
-            headers=headers,
-            timeout=120,
-        ).status_code
+        headers = {"Idempotency-Key": key} if key else {}
+        return int(
+            signed(
+                "POST",
+                f"{url}/v1/stations/{station.station_id}/events",
+                station.station_id,
+                station.keys,
+                station.body(station.events[start:end]),
+                headers=headers,
+                timeout=120,
+            ).status_code
+        )
 
     with ThreadPoolExecutor(3) as same_time:
         for requests_of_round in deliveries(station):
@@ -85,7 +89,7 @@ def test_three_processes_hundred_stations_every_event_once(pg_server: str, tmp_p
     StaffAccounts(home.store).add("viewer1", "查看员", "viewer", PASSWORD)
     home.close()
     expected_events = sum(len(s.events) for s in stations)
-    with CentralProcesses(tmp_path / "home", db_url, 3, tmp_path) as centrals:
+    with CentralProcesses(tmp_path / "home", db_url, 3, tmp_path, PASSPHRASE) as centrals:
         with ThreadPoolExecutor(WORKERS) as pool:
             results = list(
                 pool.map(lambda ix: push_all(ix[1], centrals.urls, ix[0]), enumerate(stations))
