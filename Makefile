@@ -12,10 +12,14 @@ STAMP  := $(VENV)/.installed
 # Debian packages: pcscd + vpcd (smart-card middleware and the virtual reader the tests and
 # the demo use), libpcsclite-dev + swig (pyscard builds from source), xvfb (a screen for the
 # kiosk window on a headless machine), a CJK font (the UI is Chinese), the GL/xcb libraries
-# Qt needs, and PostgreSQL for the central service's tests.
+# Qt needs, PostgreSQL for the central service's tests, and chromium (+ driver) for the
+# console's browser tests (tests/browser). lintian checks the .deb `make dist` builds; cage
+# (the kiosk compositor) lets the tests verify the kiosk session's unit; xdotool types on the
+# set-up page in benchmarks/install.py as a technician would.
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
 	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
-	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql
+	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql \
+	chromium chromium-driver lintian cage xdotool
 
 .PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist clean
 
@@ -59,8 +63,10 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
+# dist/examkiosk/ (the PyInstaller one-folder build) and dist/examkiosk_<version>_amd64.deb.
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm installer/examkiosk.spec
+	$(PY) installer/build_deb.py --frozen dist/examkiosk --out dist
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -193,14 +193,15 @@ def main() -> int:
 
         # 3. HTTP sync over loopback into an empty centre
         http_home = CentralHome(tmp / "central-http")
-        http_home.init("benchmark")
+        central_public = http_home.init("benchmark")
         for sid in events:
             http_home.register_station(sid, "V1", keys[sid].public())
-        with BackgroundServer(http_home) as server:
+        with BackgroundServer(http_home, http_home.unlock("benchmark")) as server:
             t = time.perf_counter()
             for sid, evs in events.items():
                 client = SyncClient(server.url, sid, keys[sid],
-                                    lambda a, n, evs=evs: evs[a : a + n], batch_events=1000)  # fmt: skip
+                                    lambda a, n, evs=evs: evs[a : a + n], batch_events=1000,
+                                    central_keys=central_public, allow_plain_http=True)  # fmt: skip
                 result = client.sync_once()
                 assert result.complete, result
             http_s = time.perf_counter() - t

@@ -36,7 +36,7 @@ from sync.envelope import (
     open_envelope,
 )
 from sync.errors import BundleCancelled, FormatError, MediaError
-from sync.events import Event, canonical_json, verify_chain
+from sync.events import MAX_SEQ, Event, canonical_json, check_event_ranges, verify_chain
 from sync.media import atomic_file, discard, drop_cached_pages, media_error
 
 BUNDLE_KIND = "bundle"
@@ -269,10 +269,20 @@ _META_TYPES: dict[str, type] = dict.fromkeys(
 ) | dict.fromkeys(("first_seq", "last_seq", "event_count", "snapshot_count"), int)
 
 
+# Counts beyond anything a station holds (a venue's sitting is ~10^6 events at most).
+_MAX_COUNT = 50_000_000
+
+
 def _field(metadata: dict[str, Any], name: str, kind: type) -> Any:
-    value = metadata.get(name)
-    if type(value) is not kind or (isinstance(value, int) and value < 0):
+    value: Any = metadata.get(name)
+    if type(value) is not kind:
         raise FormatError(detail=f"bundle metadata field {name!r} missing or mistyped")
+    if isinstance(value, int):
+        top = MAX_SEQ if name.endswith("_seq") else _MAX_COUNT
+        if not 0 <= value <= top:
+            raise FormatError(detail=f"bundle metadata field {name!r} = {value} out of range")
+    elif isinstance(value, str) and len(value) > 200:
+        raise FormatError(detail=f"bundle metadata field {name!r} is too long")
     return value
 
 
@@ -333,7 +343,12 @@ def _event_rows(rows: Any, station_id: str, out: list[Event]) -> None:
             or not all(type(v) is str for v in (uid, etype, wall, prev, digest))
         ):
             raise FormatError(detail=f"event row {seq!r} has mistyped fields")
-        out.append(Event(station_id, seq, uid, etype, wall, mono, payload, prev, digest))
+        event = Event(station_id, seq, uid, etype, wall, mono, payload, prev, digest)
+        try:
+            check_event_ranges(event)
+        except ValueError as exc:
+            raise FormatError(detail=str(exc)[:300]) from None
+        out.append(event)
 
 
 def _snapshot(body: bytes | memoryview) -> Snapshot:
@@ -352,6 +367,13 @@ def _snapshot(body: bytes | memoryview) -> Snapshot:
         or not (described.get("event_seq") is None or type(described.get("event_seq")) is int)
     ):
         raise FormatError(detail="snapshot description malformed")
+    event_seq = described["event_seq"]
+    if (
+        not 1 <= len(described["name"]) <= 200
+        or not 1 <= len(described["media_type"]) <= 100
+        or (event_seq is not None and not 1 <= event_seq <= MAX_SEQ)
+    ):
+        raise FormatError(detail="snapshot name, media type or event seq out of range")
     return Snapshot(described["name"], described["media_type"], data, described["event_seq"])
 
 

@@ -13,6 +13,7 @@ Headless: no Qt here; `on_status` is called on the worker thread.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import random
 import time
@@ -22,17 +23,23 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
-from sync.crypto import KeyPair
+from sync.crypto import KeyPair, PublicKeys
 from sync.errors import SyncError
 from sync.events import GENESIS_HASH, Event, canonical_json
+from sync.jsonlimits import JsonLimitError, loads_bounded
+from sync.reqsign import H_ANSWER_SIGNATURE, H_CENTRE_TIME, answer_is_genuine, sign_request
 from sync.snapshot_upload import DEFAULT_CHUNK_BYTES, SnapshotSource, SnapshotUploader
 
 # (after_seq, limit) -> the outbox's events with seq > after_seq, ascending, at most `limit`.
 ReadEvents = Callable[[int, int], Sequence[Event]]
 RETRY_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# Answers are small JSON (acks, batch results, upload positions); a package is the exception.
+MAX_ANSWER_BYTES = 1024 * 1024
+MAX_PACKAGE_BYTES = 512 * 1024 * 1024
 
 
 class SyncUnavailable(SyncError):
@@ -59,6 +66,54 @@ class SyncRefused(SyncError):
             detail=detail,
         )
         self.reason = reason
+
+
+class InsecureCentre(SyncError):
+    """Plain http:// to anything but this machine, or without the development switch."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"考试中心地址 {url} 未使用 HTTPS，不予连接。只有本机（127.0.0.1）在开启开发开关后"
+            "才可使用 http://。",
+            f"The exam centre address {url} does not use HTTPS and is not used. Plain http:// "
+            "is allowed only to this machine (127.0.0.1) with the development switch on.",
+        )
+
+
+class AnswerNotTrusted(SyncError):
+    """An answer without the centre's valid signature: nothing is marked as received."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "收到的应答没有考试中心的有效签名，未将任何数据标记为已送达。请检查中心地址是否正确、"
+            "网络是否被劫持；数据仍安全保存在本机。",
+            "The answer did not carry the exam centre's valid signature, so nothing was "
+            "marked as received. Check the centre address and the network; the data is "
+            "safe on this station.",
+            detail=detail,
+        )
+        self.reason = "answer_not_signed"
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: str, allow_plain_http: bool) -> None:
+    """Raises InsecureCentre unless `url` is https, or http to loopback with the switch on."""
+    parts = urlsplit(url)
+    if parts.scheme == "https":
+        return
+    if parts.scheme == "http" and allow_plain_http and is_loopback(parts.hostname):
+        return
+    raise InsecureCentre(url)
 
 
 @dataclass(frozen=True)
@@ -141,6 +196,8 @@ class SyncClient:
         keys: KeyPair,
         read_events: ReadEvents,
         *,
+        central_keys: PublicKeys,
+        allow_plain_http: bool = False,
         last_seq: Callable[[], int] | None = None,
         ca_file: str | Path | None = None,
         batch_events: int = 500,
@@ -157,8 +214,14 @@ class SyncClient:
         snapshot_chunk_bytes: int = DEFAULT_CHUNK_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        check_transport(self.base_url, allow_plain_http)
+        self._base_path = urlsplit(self.base_url).path
         self.station_id = station_id
         self._keys = keys
+        self.central_keys = central_keys
+        # Seconds to add to this station's clock when signing: learnt from the centre after a
+        # clock_skew refusal, so a station whose clock drifted still gets its data through.
+        self._clock_offset = 0
         self._read = read_events
         self._last_seq = last_seq
         self.batch_events = max(1, batch_events)
@@ -175,6 +238,9 @@ class SyncClient:
         self.session.trust_env = False
         self.session.verify = str(ca_file) if ca_file else True
         self.session.headers["User-Agent"] = f"examkiosk-station/{station_id}"
+        # The centre's HTTP Date header of its last answer: the station compares its own
+        # clock with it (the inspection reports the drift).
+        self.centre_date: str | None = None
         self.snapshots = (
             SnapshotUploader(
                 lambda method, path, body, ctype: self._request(
@@ -199,17 +265,42 @@ class SyncClient:
         body: bytes | None = None,
         key: str = "",
         content_type: str = "application/json",
+        raw: bool = False,
     ) -> Any:
-        headers = {"Content-Type": content_type} if body is not None else {}
-        if key:
-            headers["Idempotency-Key"] = key
+        """One signed request, retried with backoff; the centre's verified answer (JSON, or
+        bytes when `raw`). Raises SyncUnavailable, SyncRefused, AnswerNotTrusted."""
+        payload = body if body is not None else b""
         last_problem = ""
+        skew_retried = False
         for attempt in range(self.attempts):
             wait: float | None = None
+            signed = sign_request(
+                self._keys,
+                self.station_id,
+                method,
+                self._base_path + path,
+                payload,
+                int(time.time()) + self._clock_offset,
+            )
+            headers = dict(signed.headers)
+            if body is not None:
+                headers["Content-Type"] = content_type
+            if key:
+                headers["Idempotency-Key"] = key
             try:
                 response = self.session.request(
-                    method, self.base_url + path, data=body, headers=headers, timeout=self.timeout
+                    method,
+                    self.base_url + path,
+                    data=body,
+                    headers=headers,
+                    timeout=self.timeout,
+                    stream=True,
+                    allow_redirects=False,
                 )
+                try:
+                    content = self._read_bounded(response, raw)
+                finally:
+                    response.close()
             except requests.exceptions.SSLError as exc:
                 raise SyncRefused(
                     "tls",
@@ -222,15 +313,33 @@ class SyncClient:
                 last_problem = f"{type(exc).__name__}: {exc}"
             else:
                 if response.status_code < 300:
+                    if not answer_is_genuine(
+                        self.central_keys,
+                        self.station_id,
+                        signed.signature,
+                        response.status_code,
+                        content,
+                        response.headers.get(H_ANSWER_SIGNATURE),
+                    ):
+                        raise AnswerNotTrusted(f"{method} {path}: HTTP {response.status_code}")
+                    # Only a genuine answer's Date counts (issue 12's clock drift).
+                    self.centre_date = response.headers.get("Date") or self.centre_date
+                    if raw:
+                        return content
                     try:
-                        return response.json()
-                    except ValueError:
+                        return loads_bounded(content, max_bytes=MAX_ANSWER_BYTES, max_depth=16)
+                    except JsonLimitError:
                         last_problem = "answer is not JSON"
                 elif response.status_code in RETRY_STATUSES:
                     last_problem = f"HTTP {response.status_code}"
                     wait = retry_after_seconds(response.headers.get("Retry-After"))
                 else:
-                    raise self._refusal(response)
+                    refusal = self._refusal(response.status_code, content)
+                    if refusal.reason == "clock_skew" and not skew_retried:
+                        skew_retried = True
+                        if self._learn_clock(response.headers.get(H_CENTRE_TIME)):
+                            continue
+                    raise refusal
             if attempt + 1 < self.attempts:
                 delay = full_jitter(attempt, self.backoff_base, self.backoff_cap, self._rng)
                 if wait is not None:
@@ -239,38 +348,75 @@ class SyncClient:
         raise SyncUnavailable(f"{method} {path}: {last_problem}")
 
     @staticmethod
-    def _refusal(response: requests.Response) -> SyncRefused:
+    def _read_bounded(response: requests.Response, raw: bool) -> bytes:
+        """The answer's bytes, at most MAX_ANSWER_BYTES (MAX_PACKAGE_BYTES when `raw`)."""
+        cap = MAX_PACKAGE_BYTES if raw and response.status_code < 300 else MAX_ANSWER_BYTES
+        parts, size = [], 0
+        for part in response.iter_content(64 * 1024):
+            size += len(part)
+            if size > cap:
+                raise requests.exceptions.ContentDecodingError(f"answer over {cap} bytes")
+            parts.append(part)
+        return b"".join(parts)
+
+    def _learn_clock(self, centre_time: str | None) -> bool:
+        """Adopt the centre's clock for signing (only the offset; the station's own clock is
+        untouched). True when it changed the offset."""
+        if not centre_time or not centre_time.isdigit():
+            return False
+        offset = int(centre_time) - int(time.time())
+        if offset == self._clock_offset:
+            return False
+        self._clock_offset = offset
+        return True
+
+    @staticmethod
+    def _refusal(status: int, content: bytes) -> SyncRefused:
+        """A refusal as the centre worded it. Unsigned, so it is only ever shown: a refusal
+        never marks anything as received."""
         try:
-            data = response.json()
-        except ValueError:
+            data = loads_bounded(content, max_bytes=MAX_ANSWER_BYTES, max_depth=4)
+        except JsonLimitError:
             data = {}
         if not isinstance(data, dict):
             data = {}
         return SyncRefused(
-            str(data.get("reason", f"http_{response.status_code}")),
-            str(data.get("message_zh", "")),
-            str(data.get("message", "")),
-            detail=f"HTTP {response.status_code} {str(data.get('detail', ''))[:300]}",
+            str(data.get("reason", f"http_{status}"))[:100],
+            str(data.get("message_zh", ""))[:500],
+            str(data.get("message", ""))[:500],
+            detail=f"HTTP {status} {str(data.get('detail', ''))[:300]}",
         )
 
     def probe(self) -> bool:
         """Whether the centre answers its health check within `probe_timeout` (no retries)."""
         try:
             response = self.session.get(
-                self.base_url + "/v1/health", timeout=(self.probe_timeout, self.probe_timeout)
+                self.base_url + "/v1/health",
+                timeout=(self.probe_timeout, self.probe_timeout),
+                stream=True,
+                allow_redirects=False,
             )
+            response.close()
         except requests.RequestException:
             return False
         return response.status_code == 200
 
     def fetch_ack(self) -> Ack:
         data = self._request("GET", f"/v1/stations/{self.station_id}/ack")
-        return Ack(
-            acked_seq=int(data["acked_seq"]),
-            last_hash=str(data.get("last_hash", GENESIS_HASH)),
-            highest_seq=int(data.get("highest_seq", 0)),
-            rollback=bool(data.get("rollback", False)),
-        )
+        try:
+            return Ack(
+                acked_seq=int(data["acked_seq"]),
+                last_hash=str(data.get("last_hash", GENESIS_HASH)),
+                highest_seq=int(data.get("highest_seq", 0)),
+                rollback=bool(data.get("rollback", False)),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise AnswerNotTrusted(f"ack not understood: {str(data)[:200]}") from exc
+
+    def fetch_package(self, venue_id: str) -> bytes:
+        """The latest exam package (.ekp) the centre issued for `venue_id` (raw bytes; the
+        package's own signature is checked when it is imported)."""
+        return bytes(self._request("GET", f"/v1/venues/{venue_id}/package", raw=True))
 
     def push(self, events: Sequence[Event]) -> dict[str, Any]:
         """Send one signed batch (retried with backoff); the centre's ImportResult as a dict."""
@@ -280,6 +426,13 @@ class SyncClient:
         key = batch_key(self.station_id, events, body)
         return dict(
             self._request("POST", f"/v1/stations/{self.station_id}/events", body=body, key=key)
+        )
+
+    def upload_bundle(self, data: bytes) -> dict[str, Any]:
+        """Hand a USB bundle (.ekb) to the centre over HTTP; its ImportResult as a dict. The
+        bundle is signed by its own station, so a station may carry another's."""
+        return dict(
+            self._request("POST", "/v1/bundles", body=data, content_type="application/octet-stream")
         )
 
     # -- a pass ---------------------------------------------------------------------------

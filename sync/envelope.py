@@ -426,7 +426,28 @@ def open_envelope(
 
     Raises UnexpectedSigner, NotARecipient, BadSignature or another FormatError.
     """
-    parts: list[bytes] = []
+    buffer = io.BytesIO()
+    info = open_into(source, buffer, recipient=recipient, expected_signer=expected_signer)
+    return info, buffer.getvalue()
+
+
+def open_(
+    source: Source, *, recipient: KeyPair, expected_signer: PublicKeys | None = None
+) -> bytes:
+    """The plaintext of a whole, authentic envelope encrypted to `recipient`."""
+    return open_envelope(source, recipient=recipient, expected_signer=expected_signer)[1]
+
+
+def open_into(
+    source: Source, out: BinaryIO, *, recipient: KeyPair, expected_signer: PublicKeys | None = None
+) -> EnvelopeInfo:
+    """Authenticate and decrypt a whole envelope into `out`, one chunk in memory at a time.
+
+    For contents too large to hold in memory (program updates). `out` receives plaintext
+    before the signature at the end has been checked: on any exception its bytes are
+    unauthenticated and the caller must discard them; only a normal return vouches for them.
+    Raises like `open_envelope`.
+    """
     state: dict[str, Any] = {}
 
     def before_chunks(header: dict[str, Any], signer: PublicKeys) -> None:
@@ -439,7 +460,7 @@ def open_envelope(
 
     def on_chunk(header: dict[str, Any], ciphertext: bytes, index: int, final: bool) -> None:
         try:
-            parts.append(
+            out.write(
                 state["aead"].decrypt(
                     _nonce(state["prefix"], index),
                     ciphertext,
@@ -451,15 +472,7 @@ def open_envelope(
 
     stream, owned = _open_source(source)
     try:
-        info = _walk(stream, on_chunk, before_chunks)
+        return _walk(stream, on_chunk, before_chunks)
     finally:
         if owned:
             stream.close()
-    return info, b"".join(parts)
-
-
-def open_(
-    source: Source, *, recipient: KeyPair, expected_signer: PublicKeys | None = None
-) -> bytes:
-    """The plaintext of a whole, authentic envelope encrypted to `recipient`."""
-    return open_envelope(source, recipient=recipient, expected_signer=expected_signer)[1]

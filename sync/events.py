@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 GENESIS_HASH = "0" * 64
@@ -24,6 +27,65 @@ HASHED_FIELDS = (
     "payload",
     "prev_hash",
 )
+
+
+# Range limits of an event from outside (a bundle, an HTTP batch): what a station can
+# really produce, with room to spare. seq stays within what every database and JSON reader
+# holds exactly (2**53 - 1).
+MAX_SEQ = 2**53 - 1
+MAX_MONO_TIME = 1e12  # seconds: about 31,000 years of uptime
+MAX_PAYLOAD_BYTES = 256 * 1024
+MAX_PAYLOAD_DEPTH = 16
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_STATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def _depth(value: Any, limit: int) -> int:
+    """Nesting depth of plain JSON data, stopping (iteratively) once it passes `limit`."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def check_event_ranges(event: Event) -> None:
+    """Raise ValueError, naming the field, unless every field of `event` is in range: ids and
+    hashes well-formed, seq 1..MAX_SEQ, a finite mono_time, an ISO 8601 wall_time with an
+    offset between the years 2000 and 2100, a payload of bounded size and depth."""
+    if not _STATION_ID.match(event.station_id):
+        raise ValueError(f"event station_id {event.station_id[:80]!r} is not a station id")
+    if type(event.seq) is not int or not 1 <= event.seq <= MAX_SEQ:
+        raise ValueError(f"event seq {str(event.seq)[:30]} is not in 1..{MAX_SEQ}")
+    if not 1 <= len(event.uuid) <= 64 or not 1 <= len(event.type) <= 100:
+        raise ValueError(f"event {event.seq}: uuid or type has a bad length")
+    mono = event.mono_time
+    if type(mono) not in (int, float) or not math.isfinite(mono) or abs(mono) > MAX_MONO_TIME:
+        raise ValueError(f"event {event.seq}: mono_time {str(mono)[:30]} is out of range")
+    try:
+        wall = datetime.fromisoformat(event.wall_time) if len(event.wall_time) <= 40 else None
+    except ValueError:
+        wall = None
+    if wall is None or wall.tzinfo is None or not 2000 <= wall.year <= 2100:
+        raise ValueError(
+            f"event {event.seq}: wall_time {event.wall_time[:40]!r} is not an ISO 8601 time "
+            "with an offset between 2000 and 2100"
+        )
+    if not _HEX64.match(event.prev_hash) or not _HEX64.match(event.hash):
+        raise ValueError(f"event {event.seq}: prev_hash or hash is not 64 hex digits")
+    if _depth(event.payload, MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH:
+        raise ValueError(f"event {event.seq}: payload nested deeper than {MAX_PAYLOAD_DEPTH}")
+    try:
+        size = len(canonical_json(dict(event.payload)))
+    except (ValueError, TypeError, RecursionError) as exc:  # NaN, Infinity, bad text
+        raise ValueError(f"event {event.seq}: payload cannot be encoded: {exc}") from None
+    if size > MAX_PAYLOAD_BYTES:
+        raise ValueError(f"event {event.seq}: payload of {size} bytes is over {MAX_PAYLOAD_BYTES}")
 
 
 def canonical_json(value: Any) -> bytes:
@@ -81,6 +143,23 @@ class Event:
             raise ValueError(f"malformed event: {exc!r}") from exc
         if event.seq < 1:
             raise ValueError(f"malformed event: seq {event.seq} < 1")
+        return event
+
+    @classmethod
+    def from_untrusted(cls, data: Any) -> Event:
+        """An event from outside (an HTTP batch): exact types and every range checked
+        (check_event_ranges); raises ValueError naming the field."""
+        if not isinstance(data, Mapping):
+            raise ValueError("malformed event: not an object")
+        if type(data.get("seq")) is not int or type(data.get("mono_time")) not in (int, float):
+            raise ValueError("malformed event: seq must be an integer, mono_time a number")
+        if not all(
+            isinstance(data.get(k), str)
+            for k in ("station_id", "uuid", "type", "wall_time", "prev_hash", "hash")
+        ) or not isinstance(data.get("payload"), dict):
+            raise ValueError("malformed event: a text field or the payload is mistyped")
+        event = cls.from_dict(data)
+        check_event_ranges(event)
         return event
 
     def expected_hash(self) -> str:

@@ -53,7 +53,14 @@ def _parse_time(value: Any, name: str) -> datetime:
         raise FormatError(detail=f"{name} {value!r} is not ISO 8601") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise FormatError(detail=f"{name} {value!r} has no UTC offset")
+    if not 2000 <= moment.year <= 2200:
+        raise FormatError(detail=f"{name} {value!r} is out of range")
     return moment
+
+
+# Versions are counted up by the centre; anything beyond this is a damaged or forged header
+# (and would not fit the station's INTEGER column).
+MAX_PACKAGE_VERSION = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -88,11 +95,15 @@ class PackageMeta:
         if not isinstance(data, Mapping):
             raise FormatError(detail="package metadata is not an object")
         for name in strings:
-            if not isinstance(data.get(name), str) or not data[name]:
-                raise FormatError(detail=f"package metadata field {name!r} missing")
+            if not isinstance(data.get(name), str) or not data[name] or len(data[name]) > 200:
+                raise FormatError(detail=f"package metadata field {name!r} missing or too long")
         version, sealed = data.get("version"), data.get("paper_sealed", False)
-        if not isinstance(version, int) or isinstance(version, bool) or version < 0:
-            raise FormatError(detail=f"package version {version!r} invalid")
+        if (
+            not isinstance(version, int)
+            or isinstance(version, bool)
+            or not 0 <= version <= MAX_PACKAGE_VERSION
+        ):
+            raise FormatError(detail=f"package version {str(version)[:30]} invalid")
         if not isinstance(sealed, bool):
             raise FormatError(detail="paper_sealed is not a boolean")
         meta = cls(version=version, paper_sealed=sealed, **{n: data[n] for n in strings})

@@ -19,8 +19,10 @@ from examkiosk.app import (
     cli_devices,
     cli_exam,
     cli_face,
+    cli_ops,
     cli_station,
     cli_sync,
+    cli_update,
 )
 from examkiosk.app.cli_auth import signed_in, staff_options
 from examkiosk.app.cli_options import (
@@ -242,5 +244,10 @@ for group in (
     cli_devices.devices,
     cli_accounts.accounts,
     cli_accounts.audit,
+    cli_ops.backup,  # issue 12
+    cli_ops.inspect_cmd,
+    cli_ops.logs_cmd,
+    cli_ops.stats_cmd,
+    cli_update.update,
 ):
     main.add_command(group)

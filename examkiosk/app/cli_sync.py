@@ -2,7 +2,12 @@
 
     examkiosk sync status --data-dir D [--central URL] [--json]
     examkiosk sync push   --data-dir D [--central URL] [--ca-file F] [--json]
-    examkiosk sync config --data-dir D [--central URL] [--ca-file F] [--json]
+    examkiosk sync config --data-dir D [--central URL] [--ca-file F]
+                          [--dev-allow-http/--no-dev-allow-http] [--json]
+
+The centre must be https:// (its certificate checked against --ca-file, or the system's
+CAs). Plain http:// is accepted only to this machine (127.0.0.1, localhost), only with the
+development switch --dev-allow-http, which is recorded as an event and shown in red.
 
 `push` exits 0 when the centre took everything it was sent, 1 when the centre could not be
 reached or refused the station, 3 when the centre holds another history for this station
@@ -54,6 +59,12 @@ def _say(zh: str, en: str) -> str:
 @PASSPHRASE_FILE
 @CENTRAL
 @CA_FILE
+@click.option(
+    "--dev-allow-http/--no-dev-allow-http",
+    "dev_allow_http",
+    default=None,
+    help="Development only: allow plain http:// to 127.0.0.1/localhost (recorded).",
+)
 @JSON
 @staff_options
 def sync_config(
@@ -61,6 +72,7 @@ def sync_config(
     passphrase_file: Path | None,
     central_url: str | None,
     ca_file: Path | None,
+    dev_allow_http: bool | None,
     as_json: bool,
     staff: str | None,
     staff_password_file: Path | None,
@@ -71,23 +83,37 @@ def sync_config(
 
     station = open_for_cli(data_dir_or_default(data_dir), passphrase_file)
     try:
-        if central_url or ca_file:
+        if central_url or ca_file or dev_allow_http is not None:
             url = central_url or load_state(station).central_url
             if not url:
-                raise click.UsageError("--ca-file needs a centre URL: add --central URL.")
+                raise click.UsageError("a centre URL is needed: add --central URL.")
             person = signed_in(
                 station, "sync.settings", staff, staff_password_file, data_dir=data_dir
             )
-            state = save_central(station, url, ca_file, by=person)
+            state = save_central(station, url, ca_file, allow_plain_http=dev_allow_http, by=person)
         else:
             state = load_state(station)
     finally:
         station.close()
     if as_json:
-        click.echo(json.dumps({"central_url": state.central_url, "ca_file": state.ca_file}))
+        click.echo(
+            json.dumps(
+                {
+                    "central_url": state.central_url,
+                    "ca_file": state.ca_file,
+                    "dev_allow_http": state.allow_plain_http,
+                }
+            )
+        )
         return
     click.echo(f"考试中心 centre: {state.central_url or '-'}")
     click.echo(f"CA 证书 CA file: {state.ca_file or '-'}")
+    if state.allow_plain_http:
+        click.secho(
+            "开发开关：允许到本机的明文 http。development switch: plain http to this machine "
+            "allowed.",
+            fg="red",
+        )
 
 
 def _status_lines(station_id: str, url: str, status: Any) -> list[str]:

@@ -40,7 +40,7 @@ FILE_NAME = "devices.json"
 KINDS = ("pcsc", "gat467", "sim")
 OPTIONS: Mapping[str, tuple[str, ...]] = {
     "pcsc": ("reader", "csca", "exchange_timeout"),
-    "gat467": ("port", "baud", "wlt_decoder", "wlt_code"),
+    "gat467": ("port", "baud", "wlt_decoder", "wlt_code", "usb_ids"),
     "sim": (),
 }
 _NUMERIC = {"exchange_timeout": float, "baud": int, "wlt_code": int}
@@ -145,8 +145,9 @@ def _card_reader(value: Any, where: str) -> CardReaderConfig:
         raise DeviceConfigError(
             where,
             f"{key}.port",
-            "身份证阅读器（gat467）必须指定串口，例如 /dev/ttyUSB0",
-            "a resident-ID reader (gat467) needs its serial port, e.g. /dev/ttyUSB0",
+            "身份证阅读器（gat467）必须指定串口，例如 /dev/ttyUSB0，或 auto（按USB编号自动查找）",
+            "a resident-ID reader (gat467) needs its serial port, e.g. /dev/ttyUSB0, or auto "
+            "(found by its USB ids)",
         )
     return CardReaderConfig(kind, options)
 

@@ -71,8 +71,18 @@ def launch_window(
         )
         return 2
     if not DataDir(data_dir).exists():
-        print(localized(not_provisioned(data_dir), language), file=sys.stderr)
-        return 2
+        if simulated:
+            print(localized(not_provisioned(data_dir), language), file=sys.stderr)
+            return 2
+        # A fresh install: the set-up page provisions it in the window (issue 15).
+        from examkiosk.ui.app import run_kiosk
+        from examkiosk.ui.setup.run import run_setup
+
+        fresh = run_setup(data_dir)
+        return 1 if fresh is None else run_kiosk(data_dir, mode, fresh)
+    from examkiosk.core.logs import install_file_log
+
+    install_file_log(data_dir)  # issue 12: the station's rotating JSON log
     station, problem = open_quietly(data_dir, passphrase_file)
     from examkiosk.ui.app import run_kiosk
 

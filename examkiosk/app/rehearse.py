@@ -17,8 +17,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from examkiosk.app.demo_venue import DemoVenue, build_demo_venue, camera_video
 from examkiosk.core.checkin import CheckInDesk
 from examkiosk.core.exam import ExamEngine
@@ -28,6 +26,7 @@ from hardware.cards.document import DocumentType, IdentityDocument, ReadingMetho
 from hardware.sim.card_queue import QueueCardReader
 from sync.bundle import inspect_bundle
 from sync.central.server import BackgroundServer
+from sync.client import SyncClient
 from sync.events import verify_chain
 
 Say = Callable[[str], None]
@@ -207,16 +206,24 @@ def rehearse(
 
     def central() -> dict[str, Any]:
         venue: DemoVenue = state["venue"]
+        station = venue.station
         with BackgroundServer(venue.central, venue.central.unlock(venue.passphrase)) as server:
             url = server.url
-            response = requests.post(
-                f"{url}/v1/bundles",
-                data=state["bundle"].read_bytes(),
-                timeout=60,
-                headers={"Content-Type": "application/octet-stream"},
+            # The rehearsal's own centre on this machine: plain http to loopback, set here
+            # for this one client rather than saved on the station (which would record it).
+            client = SyncClient(
+                url,
+                station.station_id,
+                station.keys(),
+                lambda _after, _limit: [],
+                central_keys=station.central_keys(),
+                allow_plain_http=True,
+                attempts=1,
             )
-            response.raise_for_status()
-            imported = response.json()
+            try:
+                imported = client.upload_bundle(state["bundle"].read_bytes())
+            finally:
+                client.close()
         # What arrived, read from the central's own database after the service stopped.
         state["report"] = venue.central.report()
         return {"url": url, "import": imported}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from examkiosk.core.clock import Clock
 from examkiosk.core.errors import NotProvisioned, StoreLocked
+from examkiosk.core.logs import install_file_log
 from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
 from examkiosk.store import keys as store_keys
@@ -56,6 +57,7 @@ def open_for_cli(
     layout = DataDir(data_dir)
     if not layout.exists():
         raise not_provisioned(data_dir)
+    install_file_log(data_dir)  # issue 12: the station's rotating JSON log
     if store_keys.key_from_os(layout.keyslots) is not None:
         return open_station(data_dir, None, clock)
     staff, password = os.environ.get(ENV_STAFF, ""), os.environ.get(ENV_STAFF_PASSWORD, "")

@@ -37,6 +37,7 @@ ACTIONS: dict[str, tuple[frozenset[str], tuple[str, str]]] = {
     "mode.seat": (_DOOR, ("切换到考生座位", "switching to the seat")),
     "mode.admin": (_DOOR | _TECH, ("切换到考点管理", "switching to administration")),
     "kiosk.close": (_DOOR, ("考试中关闭考试窗口", "closing the window during an exam")),
+    "console.open": (_TECH, ("打开技术人员控制台", "opening the technician console")),  # issue 15
     "resume_code.issue": (_DOOR, ("签发续考码", "issuing a resume code")),
     "attempt.move": (_DOOR, ("考生换机（作答转移）", "moving an attempt to another station")),
     "seat.unlock": (_DOOR, ("解除座位登录锁定", "unlocking a seat sign-in")),

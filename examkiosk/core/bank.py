@@ -8,7 +8,10 @@ reach a station only inside a package signed by the centre.
 
 from __future__ import annotations
 
+import base64
+import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +23,12 @@ from examkiosk.store.atomic import write_atomic
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 IMAGE_TYPES = {b"\x89PNG": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF8": "image/gif"}
+# A picture with more pixels than this is refused before it is decoded (a few KB of PNG can
+# claim 20,000 x 20,000 and take gigabytes to decode); a larger one than the seat shows is
+# scaled down to fit it, so the package carries no more than the candidate can see.
+MAX_SOURCE_PIXELS = 40_000_000
+SEAT_PICTURE = (1920, 1080)
+MAX_SCORE = 1000.0
 
 
 @dataclass(frozen=True)
@@ -61,23 +70,86 @@ def image_media(data: bytes) -> str | None:
     return next((t for magic, t in IMAGE_TYPES.items() if data.startswith(magic)), None)
 
 
-def load_image(path: Path) -> tuple[dict[str, str] | None, tuple[str, str] | None]:
-    """(image object, None) or (None, (zh, en) problem) for an image file."""
-    import base64
+def parse_score(value: str | None) -> float | None:
+    """A score as written in a bank: a finite number in (0, MAX_SCORE]; None otherwise."""
+    try:
+        score = float(value or 1)
+    except ValueError:
+        return None
+    return score if math.isfinite(score) and 0 < score <= MAX_SCORE else None
+
+
+def inside(folder: Path, relative: str) -> Path | None:
+    """`relative` resolved under `folder` (links followed), or None if it leads outside: a
+    bank may only use pictures from its own folder."""
+    if not relative or relative.startswith(("/", "\\")) or ":" in relative[:3]:
+        return None
+    base = folder.resolve()
+    target = (base / relative).resolve()
+    return target if target.is_relative_to(base) else None
+
+
+def picture(data: bytes, name: str) -> tuple[dict[str, str] | None, tuple[str, str] | None]:
+    """(image object, None) or (None, (zh, en) problem) for a picture's bytes: a PNG, JPEG
+    or GIF of at most MAX_SOURCE_PIXELS, scaled down to SEAT_PICTURE when larger."""
+    if len(data) > MAX_IMAGE_BYTES:
+        return None, (f"图片 {name} 超过 2 MB", f"image {name} is over 2 MB")
+    media = image_media(data)
+    if media is None:
+        return None, (f"图片 {name} 不是 PNG/JPEG/GIF", f"image {name} is not PNG/JPEG/GIF")
+    from PIL import Image, UnidentifiedImageError
 
     try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size  # from the header: nothing decoded yet
+            if width * height > MAX_SOURCE_PIXELS:
+                return None, _too_many_pixels(name, f"{width}x{height}")
+            if width > SEAT_PICTURE[0] or height > SEAT_PICTURE[1]:
+                image.thumbnail(SEAT_PICTURE)
+                out = io.BytesIO()
+                if media == "image/jpeg":
+                    image.convert("RGB").save(out, "JPEG", quality=90)
+                else:  # PNG, and a GIF's first frame as PNG
+                    image.save(out, "PNG", optimize=True)
+                    media = "image/png"
+                data = out.getvalue()
+            else:
+                image.verify()
+    except Image.DecompressionBombError:  # Pillow's own guard, at twice its pixel limit
+        return None, _too_many_pixels(name, "")
+    except (OSError, ValueError, UnidentifiedImageError) as exc:
+        return None, (f"图片 {name} 已损坏", f"image {name} is damaged ({type(exc).__name__})")
+    return {"media_type": media, "data_b64": base64.b64encode(data).decode()}, None
+
+
+def _too_many_pixels(name: str, size: str) -> tuple[str, str]:
+    shown = f" ({size})" if size else ""
+    return (
+        f"图片 {name} 像素过多{shown}，请缩小后再导入",
+        f"image {name} has too many pixels{shown}; scale it down",
+    )
+
+
+def load_image(
+    path: Path, folder: Path | None = None
+) -> tuple[dict[str, str] | None, tuple[str, str] | None]:
+    """(image object, None) or (None, (zh, en) problem) for an image file; with `folder`,
+    `path` must lie inside it."""
+    if folder is not None:
+        found = inside(folder, str(path))
+        if found is None:
+            return None, (
+                f"图片 {path} 不在题库所在文件夹内",
+                f"image {path} is not inside the bank's folder",
+            )
+        path = found
+    try:
+        if path.stat().st_size > MAX_IMAGE_BYTES:
+            return None, (f"图片 {path.name} 超过 2 MB", f"image {path.name} is over 2 MB")
         data = path.read_bytes()
     except OSError:
         return None, (f"找不到图片文件 {path.name}", f"image file {path.name} not found")
-    if len(data) > MAX_IMAGE_BYTES:
-        return None, (f"图片 {path.name} 超过 2 MB", f"image {path.name} is over 2 MB")
-    media = image_media(data)
-    if media is None:
-        return None, (
-            f"图片 {path.name} 不是 PNG/JPEG/GIF",
-            f"image {path.name} is not PNG/JPEG/GIF",
-        )
-    return {"media_type": media, "data_b64": base64.b64encode(data).decode()}, None
+    return picture(data, path.name)
 
 
 def check_paper(paper: Mapping[str, Any]) -> None:

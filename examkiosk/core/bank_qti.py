@@ -10,17 +10,28 @@ is the MAXSCORE outcome's default value (else 1). Problems name the file and lin
 
 from __future__ import annotations
 
+import base64
+import posixpath
 import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from examkiosk.core.bank import BankImportError, Problem, check_paper, image_media
+from examkiosk.core.bank import (
+    MAX_IMAGE_BYTES,
+    BankImportError,
+    Problem,
+    check_paper,
+    inside,
+    parse_score,
+    picture,
+)
 from examkiosk.core.paper import PaperError
 
 NS = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
 MAX_XML_BYTES = 4 * 1024 * 1024
 MAX_FILES = 5000
+MAX_XML_DEPTH = 64
 TRUE_FALSE = ({"正确", "错误"}, {"对", "错"}, {"true", "false"})
 
 
@@ -39,13 +50,35 @@ class _Source:
         return sorted(str(p.relative_to(self.path).as_posix()) for p in self.path.rglob("*.xml"))
 
     def read(self, name: str) -> bytes:
+        """A file of the bank by relative path; ValueError for one outside the bank (an
+        absolute path, `..`, or a link leading out of the folder) or too large."""
+        normal = posixpath.normpath(name)
+        if normal.startswith(("../", "/")) or normal == "..":
+            raise ValueError(f"{name} is outside the bank")
         if self.zip is not None:
-            info = self.zip.getinfo(name)
+            info = self.zip.getinfo(normal)
             if info.file_size > MAX_XML_BYTES * 4:
                 raise ValueError("file too large")
-            return self.zip.read(name)
+            return self.zip.read(info)
         base = self.path.parent if self.path.is_file() else self.path
-        return (base / name).read_bytes()
+        found = inside(base, normal)
+        if found is None:
+            raise ValueError(f"{name} is outside the bank")
+        if found.stat().st_size > MAX_XML_BYTES * 4:
+            raise ValueError("file too large")
+        return found.read_bytes()
+
+
+def _depth(root: ET.Element) -> int:
+    """Nesting depth, counted without recursion (a hostile file may nest 100,000 deep)."""
+    deepest, stack = 0, [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > MAX_XML_DEPTH:
+            return deepest
+        stack.extend((child, depth + 1) for child in element)
+    return deepest
 
 
 def _local(tag: str) -> str:
@@ -62,20 +95,26 @@ def _text(element: ET.Element, skip: tuple[str, ...] = ()) -> str:
 
 
 def _image(source: _Source, name: str, element: ET.Element) -> tuple[dict[str, str] | None, str]:
-    import base64
-
+    """(image, "") or (None, src of a picture that is missing, outside the bank, not a
+    PNG/JPEG/GIF, too large or damaged). A `data:` URI is an embedded picture."""
     img = next((e for e in element.iter() if _local(e.tag) == "img"), None)
     if img is None or not img.get("src"):
         return None, ""
-    src = str(PurePosixPath(name).parent / str(img.get("src")))
+    given = str(img.get("src"))
     try:
-        data = source.read(src)
+        if given.startswith("data:"):
+            header, _, payload = given.partition(",")
+            if ";base64" not in header or len(payload) > MAX_IMAGE_BYTES * 4 // 3 + 8:
+                return None, given[:40]
+            data = base64.b64decode(payload, validate=True)
+            src = given[:40]
+        else:
+            src = str(PurePosixPath(name).parent / given)
+            data = source.read(src)
     except (OSError, KeyError, ValueError):
-        return None, src
-    media = image_media(data)
-    if media is None:
-        return None, src
-    return {"media_type": media, "data_b64": base64.b64encode(data).decode()}, ""
+        return None, given[:200]
+    image, problem = picture(data, PurePosixPath(src).name)
+    return (image, "") if problem is None else (None, src)
 
 
 def _item(
@@ -160,10 +199,13 @@ def _item(
     for outcome in root.iter():
         if _local(outcome.tag) == "outcomeDeclaration" and outcome.get("identifier") == "MAXSCORE":
             value = next((v.text for v in outcome.iter() if _local(v.tag) == "value"), None)
-            try:
-                score = float(value or 1)
-            except ValueError:
-                bad("MAXSCORE 不是数字", "MAXSCORE is not a number")
+            parsed = parse_score(value)
+            if parsed is None:
+                bad(
+                    "MAXSCORE 应为不超过 1000 的正数",
+                    "MAXSCORE must be a positive number up to 1000",
+                )
+            score = parsed or 1.0
     if len(problems) > before:
         return None
     item: dict[str, Any] = {
@@ -198,7 +240,11 @@ def read_qti(path: Path, *, section_id: str = "S1", title: str = "") -> dict[str
             data = source.read(name)
             if len(data) > MAX_XML_BYTES:
                 raise ValueError("file too large")
+            if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                raise ValueError("DTDs and entities are not allowed")  # entity expansion
             root = ET.fromstring(data)
+            if _depth(root) > MAX_XML_DEPTH:
+                raise ValueError(f"elements nested deeper than {MAX_XML_DEPTH}")
         except ET.ParseError as exc:
             line, column = exc.position
             problems.append(

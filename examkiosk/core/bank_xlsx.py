@@ -15,10 +15,18 @@ reported with its row and column; the paper is returned only when there is none.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
-from examkiosk.core.bank import BankImportError, Problem, cell_where, check_paper, load_image
+from examkiosk.core.bank import (
+    BankImportError,
+    Problem,
+    cell_where,
+    check_paper,
+    load_image,
+    parse_score,
+)
 from examkiosk.core.paper import ITEM_KINDS, SINGLE_ANSWER_KINDS, PaperError
 
 COLUMNS = [
@@ -41,6 +49,8 @@ COLUMNS = [
 ]
 OPTION_LETTERS = "ABCDEF"
 MAX_ROWS = 20_000
+# 20,000 rows of text and a few pictures unpack to well under this.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 EXAMPLES = [
     [
         "A1-001",
@@ -193,10 +203,41 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def check_unpacked_size(path: Path) -> None:
+    """Refuse a workbook whose parts would unpack to more than MAX_UNPACKED_BYTES, from the
+    sizes its zip directory declares (zipfile never inflates a member past its declared
+    size), before openpyxl opens it: 1 MB of .xlsx can otherwise inflate to gigabytes."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (OSError, zipfile.BadZipFile, ValueError) as exc:
+        raise BankImportError(
+            [
+                Problem(
+                    path.name,
+                    "无法打开：不是有效的 .xlsx 文件",
+                    f"cannot open: not a valid .xlsx file ({type(exc).__name__})",
+                )
+            ]
+        ) from exc
+    total = sum(m.file_size for m in members)
+    if len(members) > 10_000 or total > MAX_UNPACKED_BYTES:
+        raise BankImportError(
+            [
+                Problem(
+                    path.name,
+                    f"表格解压后超过 {MAX_UNPACKED_BYTES // 2**20} MB，请拆分后导入",
+                    f"the workbook unpacks to over {MAX_UNPACKED_BYTES // 2**20} MB; split it",
+                )
+            ]
+        )
+
+
 def read_xlsx(path: Path) -> dict[str, Any]:
     """The paper in a filled-in template; BankImportError listing every problem."""
     from openpyxl import load_workbook
 
+    check_unpacked_size(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a file that is not .xlsx
@@ -306,13 +347,10 @@ def _row_item(
         )
     elif kind in SINGLE_ANSWER_KINDS and len(answer) != 1:
         bad("N", f"{kind} 型题只能有一个正确答案", f"a {kind} item has exactly one correct answer")
-    try:
-        score = float(cells["score"] or 1)
-        if score <= 0:
-            raise ValueError
-    except ValueError:
-        bad("O", "分值应为正数", "the score must be a positive number")
-        score = 1.0
+    parsed = parse_score(cells["score"])
+    if parsed is None:
+        bad("O", "分值应为不超过 1000 的正数", "the score must be a positive number up to 1000")
+    score = parsed or 1.0
     group_id = cells["group_id"]
     if kind in ("A3", "A4", "B1") and not group_id:
         bad("E", f"{kind} 型题需要填写组号", f"a {kind} item needs a group id")
@@ -322,7 +360,7 @@ def _row_item(
         bad("F", "该组第一题需要填写共用题干", "the first item of the group needs the case stem")
     image = None
     if cells["image"]:
-        image, problem = load_image(folder / cells["image"])
+        image, problem = load_image(Path(cells["image"]), folder)
         if problem:
             bad("P", *problem)
     if len(problems) > before:

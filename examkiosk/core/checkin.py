@@ -21,7 +21,7 @@ from examkiosk.core.face_check import FaceResult, FaceService
 from examkiosk.core.roster import Candidate
 from examkiosk.core.sitting import LateEntry, SittingClock, SittingSettingsError
 from examkiosk.core.station import Station
-from hardware.cards.document import IdentityDocument, PassiveAuth, ReadingMethod
+from hardware.cards.document import CheckResult, IdentityDocument, PassiveAuth, ReadingMethod
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,12 @@ class Lookup:
 
 
 def _recommend(face: FaceResult, document: IdentityDocument) -> str:
-    """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass."""
+    """Refuse on any sign of impersonation or forgery; review whatever is not a clean pass.
+
+    A document check is clean when passive authentication passed against the CSCA list (or
+    does not apply to this kind of document) and no chip check was left undone; a chip
+    that does not offer active or chip authentication is not held against the candidate.
+    """
     decisions = {c.decision for c in face.checks}
     liveness = face.liveness.decision if face.liveness else None
     if (
@@ -54,12 +59,15 @@ def _recommend(face: FaceResult, document: IdentityDocument) -> str:
         or "no_match" in decisions
         or liveness == "not_live"
         or document.passive_auth == PassiveAuth.FAILED
+        or any(c.result == CheckResult.FAILED for c in document.checks)
     ):
         return "refuse"
     if (
         document.reading_method == ReadingMethod.MANUAL
         or decisions != {"match"}
         or liveness in ("unsure", "unavailable")
+        or document.passive_auth not in (PassiveAuth.PASSED, PassiveAuth.NOT_APPLICABLE)
+        or any(c.result == CheckResult.NOT_CHECKED for c in document.checks)
     ):
         return "review"
     return "admit"
@@ -240,6 +248,9 @@ class CheckInDesk:
                     "reason": reason,
                     "snapshot_seq": snapshot_seq,
                     **_how_established(assessment, admit, self.camera, person),
+                    "face_encoding": [round(v, 6) for v in assessment.face.probe]
+                    if assessment.face.probe
+                    else None,
                 },
             )
         return event.seq

@@ -40,6 +40,9 @@ class FaceResult:
     checks: tuple[FaceCheck, ...]
     suspects: tuple[tuple[str, float], ...]  # other candidates the live face matches (id, distance)
     liveness: LivenessCheck | None = None  # None: no frame sequence was given
+    # The live face's 128 numbers (None when no usable face): the centre compares them
+    # across venues to find one person checked in for two candidates (issue 13).
+    probe: tuple[float, ...] | None = None
 
     @property
     def available(self) -> bool:
@@ -186,4 +189,9 @@ class FaceService:
             for match in self.engine.search(probe, self._gallery, top=3):
                 if match.candidate_id != candidate_id and match.decision == "match":
                     suspects.append((match.candidate_id, float(match.distance)))
-        return FaceResult(tuple(checks + missing), tuple(suspects), liveness)
+        return FaceResult(
+            tuple(checks + missing),
+            tuple(suspects),
+            liveness,
+            tuple(probe.values) if probe is not None else None,
+        )

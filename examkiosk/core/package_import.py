@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from examkiosk.core.accounts import load_package_staff, parse_package_staff
 from examkiosk.core.authz import Person, require
 from examkiosk.core.errors import KioskError, Refused
+from examkiosk.core.package_checks import check_package_content, check_paper
 from examkiosk.core.station import Station
 from examkiosk.store import packages
 from sync.package import PackageMeta, open_package, paper_is_sealed, unseal_paper
@@ -125,6 +126,9 @@ def import_package(
             "This package is already imported and candidates have started; it is not imported "
             "again.",
         )
+    # Every rule first, naming the field: a bad package must change nothing and never reach
+    # the door or a seat (a text duration would crash sign-in, a negative one end every exam).
+    check_package_content(content, sealed=paper_is_sealed(content))
     try:
         candidates = _roster_rows(content, meta.sitting_id)
         staff = parse_package_staff(content)
@@ -247,6 +251,7 @@ def release_paper(station: Station, password: str, *, by: Person) -> int:
             "No sealed paper is waiting: it is already open or the package did not seal it.",
         )
     paper = unseal_paper({"paper": exam.pop("sealed_paper")}, password)
+    check_paper(paper)
     try:
         items = _item_rows(paper)
     except (KeyError, TypeError, ValueError) as exc:

@@ -36,7 +36,14 @@ def package_secret(store: Store) -> bytes:
     stored = json.dumps(content, ensure_ascii=False, sort_keys=True)
     explicit = (content.get("settings") or {}).get("resume_secret")
     if isinstance(explicit, str) and len(explicit) >= 32:
-        return bytes.fromhex(explicit)
+        try:
+            return bytes.fromhex(explicit)
+        except ValueError:  # checked at import; a package stored before that was checked
+            raise Refused(
+                "考试包中的续考密钥格式不正确，无法生成续考码。请联系省考试中心重新下发考试包。",
+                "The package's resume secret is malformed, so no resume code can be made. "
+                "Ask the exam centre to reissue the package.",
+            ) from None
     digest = hashlib.sha256(b"examkiosk-package-secret-v1\x00" + stored.encode())
     for (body,) in store.query("SELECT body_json FROM items ORDER BY item_id"):
         digest.update(b"\x00" + str(body).encode())

@@ -27,7 +27,7 @@ from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from examkiosk.store import outbox
 from sync.bundle import BundleInfo
-from sync.client import PassResult, SyncClient, SyncUnavailable, utc_now_iso
+from sync.client import PassResult, SyncClient, SyncUnavailable, is_loopback, utc_now_iso
 from sync.errors import SyncError
 from sync.events import Event, canonical_json
 from sync.snapshot_upload import PendingSnapshot
@@ -44,6 +44,10 @@ KEY_LAST_ATTEMPT = "sync.last_attempt"
 KEY_LAST_ERROR = "sync.last_error"
 KEY_DIVERGED = "sync.diverged"
 KEY_LAST_EXPORT = "sync.last_export"
+# The development switch: plain http:// to this machine only. Set through save_central,
+# recorded as an outbox event, shown on the admin screen.
+KEY_PLAIN_HTTP = "sync.dev_plain_http"
+EVENT_PLAIN_HTTP = "sync.dev_plain_http"
 
 
 class NoCentralConfigured(KioskError):
@@ -65,6 +69,17 @@ class BadCentralUrl(KioskError):
         )
 
 
+class InsecureCentralUrl(KioskError):
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"考试中心地址 {url} 未使用 HTTPS。请使用 https:// 地址；仅在本机测试时，可对 "
+            "127.0.0.1 开启开发开关（--dev-allow-http）。",
+            f"The exam centre address {url} does not use HTTPS. Use an https:// address; "
+            "only for tests on this machine can plain http to 127.0.0.1 be allowed with the "
+            "development switch (--dev-allow-http).",
+        )
+
+
 @dataclass(frozen=True)
 class SyncState:
     """The station's persisted view of its sync (see the module docstring)."""
@@ -79,6 +94,7 @@ class SyncState:
     last_error_zh: str = ""
     diverged: bool = False
     last_export: dict[str, Any] | None = None
+    allow_plain_http: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,6 +134,7 @@ def load_state(station: Station) -> SyncState:
         last_error_zh=str(error.get("zh", "")) if isinstance(error, dict) else "",
         diverged=meta.get(KEY_DIVERGED) == "1",
         last_export=export if isinstance(export, dict) else None,
+        allow_plain_http=meta.get(KEY_PLAIN_HTTP) == "1",
     )
 
 
@@ -127,8 +144,9 @@ def _write(station: Station, values: dict[str, str]) -> None:
             station.store.set_meta(conn, key, value)
 
 
-def check_url(url: str) -> str:
-    """The URL without a trailing slash; BadCentralUrl unless it is http(s)://host[:port]."""
+def check_url(url: str, allow_plain_http: bool = False) -> str:
+    """The URL without a trailing slash. BadCentralUrl unless it is http(s)://host[:port];
+    InsecureCentralUrl for http:// unless to loopback with `allow_plain_http`."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
         raise BadCentralUrl(url)
@@ -136,35 +154,53 @@ def check_url(url: str) -> str:
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError:
         raise BadCentralUrl(url) from None
+    if parts.scheme == "http" and not (allow_plain_http and is_loopback(parts.hostname)):
+        raise InsecureCentralUrl(url.strip())
     return url.strip().rstrip("/")
 
 
 def save_central(
-    station: Station, url: str, ca_file: Path | None = None, *, by: Person | None = None
+    station: Station,
+    url: str,
+    ca_file: Path | None = None,
+    *,
+    allow_plain_http: bool | None = None,
+    by: Person | None = None,
 ) -> SyncState:
-    """Remember the centre's URL (and the CA file pinning its certificate). With `by`, the
-    change must be theirs to make and is audited with the old and new values."""
-    values = {KEY_URL: check_url(url)}
+    """Remember the centre's URL (and the CA file pinning its certificate).
+
+    `allow_plain_http` sets the development switch (None leaves it as it is); changing it
+    is recorded as a `sync.dev_plain_http` outbox event in the same transaction, so the
+    centre sees it. With `by`, the change must be theirs to make (authz `sync.settings`)
+    and is audited with the old and new values, in the same transaction.
+    """
+    if by is not None:
+        require(by, "sync.settings")
+    before = load_state(station)
+    plain = before.allow_plain_http if allow_plain_http is None else allow_plain_http
+    values = {KEY_URL: check_url(url, plain)}
     if ca_file is not None:
         values[KEY_CA_FILE] = str(Path(ca_file).resolve())
-    if by is None:
-        _write(station, values)
-        return load_state(station)
-    require(by, "sync.settings")
-    before = load_state(station)
     with station.store.transaction() as conn:
         for key, value in values.items():
             station.store.set_meta(conn, key, value)
-        audit(
-            station,
-            conn,
-            by,
-            "sync_settings_changed",
-            {
-                "central_url": [before.central_url, values[KEY_URL]],
-                "ca_file": [before.ca_file, values.get(KEY_CA_FILE, before.ca_file)],
-            },
-        )
+        if by is not None:
+            audit(
+                station,
+                conn,
+                by,
+                "sync_settings_changed",
+                {
+                    "central_url": [before.central_url, values[KEY_URL]],
+                    "ca_file": [before.ca_file, values.get(KEY_CA_FILE, before.ca_file)],
+                    "dev_plain_http": [before.allow_plain_http, plain],
+                },
+            )
+        if plain != before.allow_plain_http:
+            station.store.set_meta(conn, KEY_PLAIN_HTTP, "1" if plain else "0")
+            station.record(
+                conn, EVENT_PLAIN_HTTP, {"enabled": plain, "central_url": values[KEY_URL]}
+            )
     return load_state(station)
 
 
@@ -314,6 +350,8 @@ class StationSyncClient(SyncClient):
             station.keys(),
             read,
             last_seq=lambda: local_seq(station),
+            central_keys=station.central_keys(),
+            allow_plain_http=load_state(station).allow_plain_http,
             ca_file=ca_file or None,
             snapshots=StationSnapshots(station),
             **options,
@@ -322,6 +360,10 @@ class StationSyncClient(SyncClient):
     def sync_once(self, cancelled: Callable[[], bool] | None = None) -> PassResult:
         result = super().sync_once(cancelled)
         record_pass(self.station, result)
+        if self.centre_date:  # issue 12: the clock drift the inspection reports
+            from examkiosk.core.clock_drift import record_centre_clock
+
+            record_centre_clock(self.station, self.centre_date)
         return result
 
 
@@ -336,7 +378,9 @@ def station_sync_client(
     if not chosen:
         raise NoCentralConfigured()
     ca = str(ca_file) if ca_file else state.ca_file
-    return StationSyncClient(station, check_url(chosen), ca or None, **options)
+    return StationSyncClient(
+        station, check_url(chosen, state.allow_plain_http), ca or None, **options
+    )
 
 
 def push_once(

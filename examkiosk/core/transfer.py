@@ -26,6 +26,7 @@ import json
 import os
 import struct
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +167,13 @@ def unseal(engine: ExamEngine, data: bytes) -> tuple[dict[str, Any], dict[str, A
         )
     except InvalidTag as exc:
         raise _damaged("not encrypted for this package") from exc
-    return header, json.loads(plain)
+    try:
+        body = json.loads(plain)
+    except (ValueError, RecursionError) as exc:
+        raise _damaged("body is not JSON") from exc
+    if not isinstance(body, dict):
+        raise _damaged("body is not an object")
+    return header, body
 
 
 def export_attempt(
@@ -295,6 +302,11 @@ def _checked_times(engine: ExamEngine, body: dict[str, Any]) -> dict[str, int]:
     """The attempt's times, bounded by the package: the duration is the package's, never
     the file's; time used, pauses and outages cannot be negative or exceed it."""
     settings = engine.settings()
+    for name in ("seed", "elapsed_ms", "pause_used_ms", "outage_ms", "section_reached",
+                 "resumes_used"):  # fmt: skip
+        # Exact integers within what SQLite holds: no text, floats or booleans (issue 10).
+        if type(body[name]) is not int or not 0 <= body[name] <= 2**63 - 1:
+            raise ValueError(f"{name} is not a whole number in range")
     times = {
         "duration_ms": settings.duration_ms,
         "elapsed_ms": int(body["elapsed_ms"]),
@@ -303,6 +315,11 @@ def _checked_times(engine: ExamEngine, body: dict[str, Any]) -> dict[str, int]:
         "section_reached": int(body["section_reached"]),
         "resumes_used": int(body["resumes_used"]),
     }
+    if times["outage_ms"] > 30 * 24 * 3600 * 1000 or times["resumes_used"] > 10_000:
+        raise ValueError("outage or resumes out of range")
+    datetime.fromisoformat(str(body["started_at"]))
+    if len(body.get("flags", [])) > 10_000:
+        raise ValueError("too many flags")
     if not 0 <= times["elapsed_ms"] <= settings.duration_ms:
         raise ValueError("elapsed time outside the package's duration")
     if not 0 <= times["pause_used_ms"] <= settings.policy.pause_limit_ms:
@@ -340,8 +357,8 @@ def _import(engine: ExamEngine, data: bytes, digest: str, who: Person) -> Transf
         raise _damaged("another exam")
     try:
         attempt_id, candidate_id = str(body["attempt_id"]), str(body["candidate_id"])
-        generation = int(body["generation"])
-        if generation < 1:
+        generation = body["generation"]
+        if type(generation) is not int or not 1 <= generation <= 1_000_000:
             raise ValueError("generation")
         times = _checked_times(engine, body)
         current = body.get("current_item")

@@ -8,6 +8,7 @@ GUI thread. A write is durable when `transaction()` returns.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,8 +16,8 @@ from typing import Any
 
 import sqlcipher3
 
-from examkiosk.core.errors import StoreLocked
-from examkiosk.store import migrations
+from examkiosk.core.errors import StoreLocked, StoreWriteFailed
+from examkiosk.store import copy, migrations
 
 REQUIRED_CIPHER_MAJOR = 4
 
@@ -24,6 +25,18 @@ REQUIRED_CIPHER_MAJOR = 4
 def _key_pragma(key: bytes) -> str:
     # The raw-key form skips SQLCipher's own KDF: the key is already 256 random bits.
     return "PRAGMA key = " + '"' + "x'" + key.hex() + "'" + '"'
+
+
+def _write_failure(exc: BaseException) -> StoreWriteFailed | None:
+    """The typed error for SQLite's answers about the disk; None for anything else."""
+    text = str(exc).lower()
+    if "disk is full" in text or "database or disk is full" in text:
+        return StoreWriteFailed("full", str(exc))
+    if "readonly" in text or "read-only" in text:
+        return StoreWriteFailed("read_only", str(exc))
+    if "disk i/o error" in text or "unable to open database file" in text:
+        return StoreWriteFailed("io", str(exc))
+    return None
 
 
 class Store:
@@ -49,9 +62,14 @@ class Store:
                 "the station first.",
                 detail=str(path),
             )
+        fresh = create and not path.exists()
         conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             conn.execute(_key_pragma(key))
+            if fresh:
+                # Private to the station's account; SQLite gives -wal/-shm the same mode.
+                conn.execute("PRAGMA user_version").fetchone()
+                os.chmod(path, 0o600)
             version = conn.execute("PRAGMA cipher_version").fetchone()
             if not version or not str(version[0]).startswith(f"{REQUIRED_CIPHER_MAJOR}."):
                 raise StoreLocked(
@@ -80,15 +98,30 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Any]:
-        """A write transaction; committed (and durable) when the block exits normally."""
+        """A write transaction; committed (and durable) when the block exits normally.
+
+        A disk that refuses the write (full, read-only, I/O error, gone) raises
+        StoreWriteFailed after rolling back: nothing of the transaction is kept and
+        everything committed before stays as it was.
+        """
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlcipher3.OperationalError as exc:
+                raise _write_failure(exc) or exc from exc
             try:
                 yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._conn.execute("COMMIT")
+            except BaseException as exc:
+                with contextlib.suppress(sqlcipher3.Error):
+                    # SQLite may have rolled back already after a full disk or I/O error.
+                    self._conn.execute("ROLLBACK")
+                failure = (
+                    _write_failure(exc) if isinstance(exc, sqlcipher3.OperationalError) else None
+                )
+                if failure is not None:
+                    raise failure from exc
                 raise
-            self._conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Any]:
@@ -116,6 +149,28 @@ class Store:
     def checkpoint(self) -> None:
         with self._lock:
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def copy_to(self, target: Path) -> None:
+        """Write a consistent copy of the store to `target`, encrypted with the same key.
+
+        Taken on a second connection, so the station keeps writing meanwhile (WAL readers
+        never block the writer); see examkiosk.store.copy for why in one step."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to copy with")
+        copy.copy_store(self.path, self._key, target)
+
+    def check_file(self, path: Path | None = None) -> copy.StoreCheck:
+        """Integrity, cipher and schema facts of the store file (or of a copy of it at
+        `path`, encrypted with the same key), read on a second connection."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_store(path or self.path, self._key)
+
+    def check_chain(self, station_id: str, path: Path | None = None) -> copy.ChainCheck:
+        """The event chain of the store (or of a copy at `path`) verified end to end."""
+        if not self._key:
+            raise RuntimeError("this store was opened without a key to check with")
+        return copy.check_chain(path or self.path, self._key, station_id)
 
     def close(self) -> None:
         with self._lock:

@@ -205,3 +205,19 @@ def key_from_staff(path: Path, staff_number: str, password: str) -> bytes:
     if len(key) != KEY_BYTES:
         raise StoreLocked("密钥长度不正确。", "The stored key has the wrong length.")
     return key
+
+
+def rewrite_slots_for_this_machine(
+    path: Path, key: bytes, passphrase: str, station_id: str
+) -> list[str]:
+    """After a restore (issue 12): the passphrase slot and this machine's OS key store slot
+    written afresh, the staff slots kept (each is wrapped by that person's password, which is
+    the same on any machine)."""
+    staff = _read_slots(path)["slots"].get("staff") or {}
+    kinds = write_slots(path, key, passphrase, station_id)
+    if staff:
+        document = _read_slots(path)
+        document["slots"]["staff"] = staff
+        write_atomic(path, json.dumps(document, indent=2).encode())
+        kinds.append("staff")
+    return kinds

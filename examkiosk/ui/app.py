@@ -22,8 +22,10 @@ from examkiosk.core.provision import open_station, open_station_as_staff
 from examkiosk.core.station import Station
 from examkiosk.store import keys as store_keys
 from examkiosk.store.layout import DataDir
+from examkiosk.ui.admin.operations import AutoBackupTimer
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.background_sync import BackgroundSync
+from examkiosk.ui.console_chord import install_console_chord
 from examkiosk.ui.door.camera_feed import CameraFeed
 from examkiosk.ui.door.screen import DoorScreen, SimulatedDoor
 from examkiosk.ui.i18n import error_text
@@ -184,6 +186,7 @@ def build_window(
         idle_lock_ms=idle_lock_ms,
     )
     window.resize(*KIOSK_SIZE)
+    AutoBackupTimer(station, ops, window)  # issue 12: automatic backups in every mode
     return window
 
 
@@ -295,6 +298,7 @@ def run_kiosk(
         idle_lock_ms=accounts.policy().idle_lock_minutes * 60_000,
     )
     background.start()  # only if the station knows its centre (examkiosk sync config)
+    install_console_chord(window, station)  # issue 15: technician console (docs/install.md)
     if simulated:
         window.show()  # the demo runs in a window on the developer's desktop
     else:

@@ -5,9 +5,13 @@ Layouts known here, told apart by the card-type character at byte 248:
   address, ID number, issuing authority, validity;
 - "J": Hong Kong/Macao/Taiwan residence permit (港澳台居民居住证): as the resident ID but no
   ethnic group, plus pass number and issue count;
-- "I": foreign permanent resident ID card, 2017 layout (外国人永久居留身份证).
-Anything else (e.g. "Y", the 2023 foreign permanent resident ID) is `UnknownLayout`: the
-driver reports it and never guesses.
+- "I": foreign permanent resident ID card, 2017 layout (外国人永久居留身份证);
+- "Y": foreign permanent resident ID card, 2023 layout (新版永居证, issued from December
+  2023 by the National Immigration Administration): Chinese name, sex, renewal count, birth
+  date, English name (35 + 11 characters in two fields), the 18-digit number (first digit 9,
+  MOD 11-2 check digit like the resident ID), validity, nationality code, and a link to the
+  holder's earlier 15-character number.
+Anything else is `UnknownLayout`: the driver reports it and never guesses.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from datetime import date
 
 from hardware.cards.document import DocumentType, IdentityDocument, PassiveAuth, ReadingMethod
 from hardware.cards.errors import InvalidIdNumber, MalformedCardData, UnknownLayout
-from hardware.cards.manual import validate_cn_id
+from hardware.cards.manual import check_digit, validate_cn_id
 
 TEXT_LENGTH = 256
 
@@ -148,7 +152,58 @@ def parse_base_text(text: bytes, *, photo: bytes | None, raw: dict[str, str]) ->
             },
             raw=raw,
         )
+    if kind == "Y":
+        return _foreign_2023(s, photo, raw)
     raise UnknownLayout(f"card type character {kind!r}")
+
+
+def validate_foreign_2023(number: str, birth: date) -> str:
+    """The 2023 permanent resident number: 9, region (2), nationality (3 digits), birth date
+    (8), sequence (3), MOD 11-2 check character. MalformedCardData if not."""
+    if not re.fullmatch("9[0-9]{16}[0-9X]", number):
+        raise MalformedCardData(f"permanent resident number {number!r} malformed")
+    if check_digit(number[:17]) != number[17]:
+        raise MalformedCardData("permanent resident number check digit does not match")
+    if number[6:14] != birth.strftime("%Y%m%d"):
+        raise MalformedCardData("permanent resident number does not carry the birth date")
+    return number
+
+
+def _foreign_2023(s: str, photo: bytes | None, raw: dict[str, str]) -> IdentityDocument:
+    def f(a: int, b: int) -> str:
+        return s[a:b].strip("\x00 ")
+
+    born = _date(f(18, 26), "birth date")
+    number = validate_foreign_2023(f(61, 79), born)
+    until, until_text = _until(f(102, 110))
+    # one name in two fields: a space at the split belongs to the name, so join unstripped
+    english = (s[26:61] + s[110:121]).strip("\x00 ")
+    chinese = f(0, 15)
+    nationality = f(121, 124)
+    return IdentityDocument(
+        doc_type=DocumentType.CN_FOREIGN_PERMANENT,
+        number=number,
+        name=chinese or english,
+        reading_method=ReadingMethod.GAT467_SERIAL,
+        sex=_SEX.get(f(15, 16), ""),
+        birth_date=born,
+        nationality=nationality if re.fullmatch("[A-Z]{3}", nationality) else "",
+        valid_from=_date(f(94, 102), "validity start"),
+        valid_until=until,
+        photo=photo,
+        passive_auth=PassiveAuth.NOT_APPLICABLE,
+        extra={
+            "english_name": english,
+            "chinese_name": chinese,
+            "card_version": "2023",
+            "renewal_count": f(16, 18),
+            "nationality_code": nationality,
+            "nationality_number": number[3:6],
+            "earlier_number_link": f(125, 128),
+            "valid_until_text": until_text,
+        },
+        raw=raw,
+    )
 
 
 def encode_base_text(fields: list[tuple[int, str]]) -> bytes:

@@ -22,6 +22,7 @@ class DocumentType(str, Enum):  # noqa: UP042 (values compared as strings elsewh
 
 class ReadingMethod(str, Enum):  # noqa: UP042
     PCSC_EMRTD_BAC = "pcsc_emrtd_bac"
+    PCSC_EMRTD_PACE = "pcsc_emrtd_pace"
     PCSC_APDU = "pcsc_apdu"
     PCSC_UID = "pcsc_uid"
     GAT467_SERIAL = "gat467_serial"
@@ -30,10 +31,30 @@ class ReadingMethod(str, Enum):  # noqa: UP042
 
 
 class PassiveAuth(str, Enum):  # noqa: UP042
-    PASSED = "passed"
+    PASSED = "passed"  # hashes, signature and the signer's CSCA chain all verified
     FAILED = "failed"
     NOT_CHECKED = "not_checked"
     NOT_APPLICABLE = "not_applicable"
+    NO_CSCA = "no_csca"  # hashes and signature verified; no CSCA list to check the signer
+    UNKNOWN_CSCA = "unknown_csca"  # hashes and signature verified; signer's CSCA not listed
+
+
+class CheckResult(str, Enum):  # noqa: UP042
+    PASSED = "passed"
+    FAILED = "failed"  # the chip or its data are not what the issuer made: refuse
+    NOT_CHECKED = "not_checked"  # could have been checked but was not: review
+    NOT_SUPPORTED = "not_supported"  # the chip does not offer this check
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check on a chip, in words for the door ("passive", "active", "chip", "access")."""
+
+    kind: str
+    result: CheckResult
+    zh: str
+    en: str
+    detail: str = ""  # for the log, in English
 
 
 @dataclass(frozen=True)
@@ -50,6 +71,7 @@ class IdentityDocument:
     photo: bytes | None = None  # decoded image (JPEG/PNG) ready for face checks
     card_uid: str | None = None
     passive_auth: PassiveAuth = PassiveAuth.NOT_APPLICABLE
+    checks: tuple[Check, ...] = ()  # chip checks in reading order, each in words
     extra: Mapping[str, str] = field(default_factory=dict)  # address, ethnic group, issuer...
     raw: Mapping[str, str] = field(default_factory=dict)  # hex of what was read, for audit
 
@@ -65,6 +87,7 @@ class IdentityDocument:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "reading_method": self.reading_method.value,
             "passive_auth": self.passive_auth.value,
+            "checks": {c.kind: c.result.value for c in self.checks},
             "card_uid": self.card_uid,
             "has_photo": self.photo is not None,
         }

@@ -1,9 +1,10 @@
 """ICAO 9303 eMRTD profile: passports and the national ID cards that follow ICAO 9303.
 
-Reading order: SELECT the LDS1 application, BAC with the first key the chip accepts, then
-EF.COM, DG1 (MRZ), DG2 (face) and EF.SOD under secure messaging; passive authentication is
-run on what was read and its result reported on the document, never silently dropped.
-PACE-only chips (no BAC) are out of scope and answer as `AccessDenied` with the SW in the log.
+Reading order: access control (PACE when EF.CardAccess offers it, else BAC after SELECT of
+the LDS1 application; `hardware.cards.access`) with the first key the chip accepts, then the
+files under secure messaging (see `read_document`); passive, active and chip
+authentication are run on what was read and reported on the document as `checks`, in
+words, never silently dropped.
 """
 
 from __future__ import annotations
@@ -16,46 +17,26 @@ from dataclasses import dataclass
 from cryptography import x509
 from PIL import Image
 
-from hardware.cards import apdu, bac, tlv
+from hardware.cards import access, apdu, tlv
+from hardware.cards.aa import active_authentication
 from hardware.cards.apdu import Transport
+from hardware.cards.ca import chip_authentication
+from hardware.cards.checks import passive_check
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
-from hardware.cards.errors import AccessDenied, BacKeyNeeded, MalformedCardData
-from hardware.cards.mrz import BacKey, mrz_date, parse_mrz
-from hardware.cards.sod import passive_authentication
+from hardware.cards.errors import MalformedCardData
+from hardware.cards.files import ReaderCaps, read_file
+from hardware.cards.mrz import AccessKey, mrz_date, parse_mrz
+from hardware.cards.sod import parse_sod, passive_authentication
 
-AID = bytes.fromhex("A0000002471001")
+AID = access.AID
 EF_COM, EF_SOD = b"\x01\x1e", b"\x01\x1d"
-DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02"}
-MAX_FILE = 512 * 1024  # no LDS file a door reads is near this; a larger claim is malformed
-CHUNK = 0xDF  # largest plaintext that fits a short SM response
+DG_FIDS = {1: b"\x01\x01", 2: b"\x01\x02", 12: b"\x01\x0c", 14: b"\x01\x0e", 15: b"\x01\x0f"}
 
 
 def probe(transport: Transport) -> bool:
     """True when the card carries the eMRTD application (answers SELECT by AID)."""
     return transport.transmit(apdu.select_aid(AID)).ok
-
-
-def read_file(transport: Transport, fid: bytes) -> bytes | None:
-    """A whole transparent EF (a TLV object), or None if the file does not exist."""
-    sel = transport.transmit(apdu.select_ef(fid))
-    if sel.sw in (0x6A82, 0x6A88):
-        return None
-    if not sel.ok:
-        raise MalformedCardData(f"SELECT {fid.hex()} failed: {sel.sw:04X}")
-    head = transport.transmit(apdu.read_binary(0, 4))
-    if not head.ok or len(head.data) < 2:
-        raise MalformedCardData(f"READ BINARY {fid.hex()} failed: {head.sw:04X}")
-    total = tlv.expected_total_length(head.data)
-    if total > MAX_FILE:
-        raise MalformedCardData(f"file {fid.hex()} claims {total} bytes")
-    data = bytearray(head.data[:total])
-    while len(data) < total:
-        want = min(CHUNK, total - len(data))
-        part = transport.transmit(apdu.read_binary(len(data), want))
-        if not part.ok or not part.data:
-            raise MalformedCardData(f"READ BINARY {fid.hex()} @{len(data)}: {part.sw:04X}")
-        data.extend(part.data[:want])
-    return bytes(data)
 
 
 @dataclass(frozen=True)
@@ -119,47 +100,58 @@ def to_jpeg(image: FaceImage) -> bytes:
         raise MalformedCardData(f"DG2 image does not decode: {exc}") from exc
 
 
-def open_with_keys(transport: Transport, keys: Sequence[BacKey]) -> bac.SecureTransport:
-    """BAC with each key in turn; the first the chip accepts wins."""
-    if not keys:
-        raise BacKeyNeeded("eMRTD application selected; no MRZ data supplied")
-    last: AccessDenied | None = None
-    for key in keys:
-        try:
-            return bac.establish(transport, key)
-        except AccessDenied as exc:
-            last = exc
-    assert last is not None
-    raise AccessDenied(f"{len(keys)} key(s) refused; last: {last.detail}")
-
-
 def read_document(
     transport: Transport,
-    keys: Sequence[BacKey],
+    keys: Sequence[AccessKey],
     *,
     card_uid: str | None = None,
-    csca: Sequence[x509.Certificate] = (),
+    csca: TrustStore | Sequence[x509.Certificate] = (),
+    caps: ReaderCaps | None = None,
+    card_access: bytes | None = None,
 ) -> IdentityDocument:
-    """Read an eMRTD whose application is already selected (see `probe`)."""
-    sm = open_with_keys(transport, keys)
-    ef_com = read_file(sm, EF_COM)
-    dg1 = read_file(sm, DG_FIDS[1])
+    """Read an eMRTD: one whose EF.CardAccess (already read) offers PACE, or one whose
+    application answered SELECT (see `probe`).
+
+    Order: access control (PACE, else BAC), EF.COM, DG1, EF.SOD, then the groups EF.SOD
+    lists that the door uses (DG2 face, DG12 issue date, DG14 and DG15 chip keys); passive
+    authentication over everything read, then active and chip authentication.
+    """
+    info = access.pace_info(card_access)
+    if info is not None:  # EF.CardAccess is selected: an extended READ BINARY of it probes
+        probe = apdu.read_binary(0, 4, extended=True)
+    else:
+        probe = apdu.command(0x00, 0xA4, 0x04, 0x0C, AID, extended=True)
+    extended = access.probe_extended(transport, caps, probe)
+    sm, method = access.open_chip(transport, keys, info)
+    ef_com = read_file(sm, EF_COM, extended=extended)
+    dg1 = read_file(sm, DG_FIDS[1], extended=extended)
     if dg1 is None:
         raise MalformedCardData("chip has no DG1")
-    dg2 = read_file(sm, DG_FIDS[2])
-    ef_sod = read_file(sm, EF_SOD)
+    ef_sod = read_file(sm, EF_SOD, extended=extended)
+    try:
+        listed = set(parse_sod(ef_sod).dg_hashes) if ef_sod is not None else set(DG_FIDS)
+    except MalformedCardData:
+        listed = set(DG_FIDS)  # passive authentication will report the broken EF.SOD
+    groups = {1: dg1}
+    for number in (2, 12, 14, 15):
+        if number in listed:
+            content = read_file(sm, DG_FIDS[number], extended=extended)
+            if content is not None:
+                groups[number] = content
     mrz_obj = tlv.parse_one(dg1)[0]
     if mrz_obj.tag != 0x61:
         raise MalformedCardData(f"DG1 tag {mrz_obj.tag:X}")
     mrz = parse_mrz(mrz_obj.find(0x5F1F).value.decode("ascii", "replace"))
+    dg2 = groups.get(2)
     photo, photo_kind = None, ""
     if dg2 is not None:
         image = face_image(dg2)
         photo, photo_kind = to_jpeg(image), image.kind
-    groups = {1: dg1} | ({2: dg2} if dg2 is not None else {})
     pa = passive_authentication(ef_sod, groups, csca)
+    active = active_authentication(sm, groups.get(15), groups.get(14))
+    chip, sm = chip_authentication(sm, groups.get(14))
     doc_type = DocumentType.PASSPORT if mrz.document_code.startswith("P") else DocumentType.EMRTD_ID
-    raw = {"dg1": dg1.hex()}
+    raw = {f"dg{n}": groups[n].hex() for n in (1, 12, 14, 15) if n in groups}
     if ef_com is not None:
         raw["ef_com"] = ef_com.hex()
     if ef_sod is not None:
@@ -170,7 +162,9 @@ def read_document(
         doc_type=doc_type,
         number=mrz.document_number,
         name=" ".join(p for p in (mrz.surname, mrz.given_names) if p),
-        reading_method=ReadingMethod.PCSC_EMRTD_BAC,
+        reading_method=(
+            ReadingMethod.PCSC_EMRTD_PACE if method == "pace" else ReadingMethod.PCSC_EMRTD_BAC
+        ),
         sex=mrz.sex,
         birth_date=mrz_date(mrz.birth_yymmdd, future=False),
         nationality=mrz.nationality,
@@ -178,6 +172,7 @@ def read_document(
         photo=photo,
         card_uid=card_uid,
         passive_auth=pa.status,
+        checks=(passive_check(pa), active, chip),
         extra={
             "issuer": mrz.issuer,
             "document_code": mrz.document_code,
@@ -186,6 +181,9 @@ def read_document(
             "mrz_check_digits": "ok" if mrz.check_digits_ok else "bad",
             "passive_auth_detail": pa.detail,
             "csca": pa.csca,
+            "active_auth": active.result.value,
+            "chip_auth": chip.result.value,
+            "access_control": method.upper(),
             "photo_format": photo_kind,
         },
         raw=raw,

@@ -75,15 +75,17 @@ class UnknownCard(CardError):
 
 
 class BacKeyNeeded(CardError):
-    """A passport chip was found but no MRZ data (BAC key) was given to open it."""
+    """An ICAO chip (passport or ID card) was found but no key was given to open it."""
 
     def __init__(self, detail: str = "") -> None:
         super().__init__(
-            "这是护照（电子证件）芯片，需要证件号码、出生日期和有效期才能读取。"
-            "请扫描护照底部的机读码，或手工输入这三项；护照留在读卡器上即可。",
-            "This is a passport chip: reading it needs the document number, birth date and "
-            "expiry date. Scan the machine-readable lines at the bottom of the photo page or "
-            "type the three items; leave the passport on the reader.",
+            "这是护照或电子身份证的芯片，需要证件号码、出生日期和有效期才能读取"
+            "（新式身份证也可输入正面的 6 位 CAN）。请扫描证件的机读码，或手工输入；"
+            "证件留在读卡器上即可。",
+            "This is a passport or ID card chip: reading it needs the document number, birth "
+            "date and expiry date (newer ID cards also take the 6-digit CAN on their front). "
+            "Scan the machine-readable lines or type the items; leave the document on the "
+            "reader.",
             detail=detail,
         )
 
@@ -163,3 +165,18 @@ class InvalidIdNumber(CardError):
 
     def __init__(self, zh: str, en: str, detail: str = "") -> None:
         super().__init__(zh, en, detail=detail)
+
+
+class CscaListError(CardError, ValueError):
+    """The configured CSCA master list, certificate folder or CRL cannot be used (also a
+    ValueError: like any other bad reader option, it is a configuration mistake)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(
+            "CSCA 证书列表无法使用（文件损坏、格式不符或签名不符），证件芯片的签发机构无法核验。"
+            "请技术人员重新下载主列表或证书后再配置。",
+            "The CSCA list (master list, certificate folder or CRL) cannot be used: the file is "
+            "damaged, in an unknown format or its signature does not verify, so chip signers "
+            "cannot be checked. Ask the technician to download the list again and reconfigure.",
+            detail=detail,
+        )

@@ -25,6 +25,7 @@ from cryptography import x509
 from smartcard import scard
 
 from hardware.cards.apdu import Response
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import IdentityDocument
 from hardware.cards.errors import (
     AccessDenied,
@@ -36,7 +37,8 @@ from hardware.cards.errors import (
     ReaderNotFound,
     ReaderRemoved,
 )
-from hardware.cards.mrz import BacKey
+from hardware.cards.files import ReaderCaps
+from hardware.cards.mrz import AccessKey, BacKey, CanKey
 from hardware.cards.profiles import ReadOptions, read_card
 
 T = TypeVar("T")
@@ -205,24 +207,26 @@ class PcscCardReader:
 
     BAC keys for passports come from `read(..., bac=...)` and/or the `bac_keys` callback
     (called on each read, e.g. the roster entries the invigilator picked); all are tried.
-    `csca` certificates, when given, make passive authentication check the signer chain.
+    `csca` (a TrustStore, or CSCA certificates) makes passive authentication check the
+    signer chain; without it passive authentication can only say "not checked (no CSCA list)".
     """
 
     def __init__(
         self,
         reader: str = "",
         *,
-        bac_keys: Callable[[], Sequence[BacKey]] | None = None,
-        csca: Sequence[x509.Certificate] = (),
+        bac_keys: Callable[[], Sequence[AccessKey]] | None = None,
+        csca: TrustStore | Sequence[x509.Certificate] = (),
         exchange_timeout: float = 5.0,
     ) -> None:
         self.name = f"PC/SC {reader}" if reader else "PC/SC (any reader)"
         self.wanted = reader
         self.exchange_timeout = exchange_timeout
         self._bac_keys = bac_keys
-        self._csca = tuple(csca)
+        self._csca = csca if isinstance(csca, TrustStore) else TrustStore(tuple(csca))
         self._worker: _Worker | None = None
         self._seen: dict[str, tuple[int, bool]] = {}  # reader -> (event counter, needs key)
+        self._caps: dict[str, ReaderCaps] = {}  # reader -> what it was found to carry
         self._lock = threading.Lock()
 
     def _call(self, job: Callable[[_Worker], T], budget: float) -> T:
@@ -251,10 +255,13 @@ class PcscCardReader:
         return self._call(lambda w: _states(w.context()), 10.0)
 
     def read(
-        self, timeout: float, bac: BacKey | Sequence[BacKey] | None = None
+        self, timeout: float, bac: AccessKey | Sequence[AccessKey] | None = None
     ) -> IdentityDocument | None:
-        """Wait up to `timeout` s for a newly presented card and read it (see module doc)."""
-        given = [bac] if isinstance(bac, BacKey) else list(bac or [])
+        """Wait up to `timeout` s for a newly presented card and read it (see module doc).
+
+        `bac`: MRZ data and/or CANs for this card (tried before the `bac_keys` callback's).
+        """
+        given = [bac] if isinstance(bac, (BacKey, CanKey)) else list(bac or [])
         keys = given + list(self._bac_keys() if self._bac_keys else [])
         options = ReadOptions(tuple(keys), self._csca)
         return self._call(lambda w: self._read_job(w, timeout, options, bool(given)), timeout + 120)
@@ -365,7 +372,7 @@ class PcscCardReader:
         needs_key = False
         transport = _PcscTransport(w, card, protocol)
         try:
-            return read_card(transport, atr, options)
+            return read_card(transport, atr, options, self._caps.setdefault(reader, ReaderCaps()))
         except (BacKeyNeeded, AccessDenied):
             needs_key = True
             raise

@@ -12,13 +12,15 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from hardware.cards import apdu, eid, emrtd
+from hardware.cards import access, apdu, eid, emrtd
 from hardware.cards.apdu import Transport
+from hardware.cards.csca import TrustStore
 from hardware.cards.document import DocumentType, IdentityDocument, PassiveAuth, ReadingMethod
 from hardware.cards.eid import PlainApduProfile
 from hardware.cards.eid_be import BELGIUM
-from hardware.cards.errors import UnknownCard
-from hardware.cards.mrz import BacKey
+from hardware.cards.errors import CardError, MalformedCardData, UnknownCard
+from hardware.cards.files import ReaderCaps
+from hardware.cards.mrz import AccessKey
 
 _PLAIN_PROFILES: list[PlainApduProfile] = [BELGIUM]
 
@@ -34,8 +36,8 @@ def plain_profiles() -> tuple[PlainApduProfile, ...]:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    bac_keys: Sequence[BacKey] = ()
-    csca: Sequence[x509.Certificate] = field(default_factory=tuple)
+    bac_keys: Sequence[AccessKey] = ()  # MRZ data (BAC or PACE) and CANs (PACE), in order
+    csca: TrustStore | Sequence[x509.Certificate] = field(default_factory=tuple)
 
 
 def card_uid(transport: Transport) -> str | None:
@@ -58,14 +60,39 @@ def uid_document(uid: str, atr: bytes) -> IdentityDocument:
     )
 
 
-def read_card(transport: Transport, atr: bytes, options: ReadOptions) -> IdentityDocument:
-    """One `IdentityDocument` from the card behind `transport`; CardError subclasses on failure."""
+def read_card(
+    transport: Transport, atr: bytes, options: ReadOptions, caps: ReaderCaps | None = None
+) -> IdentityDocument:
+    """One `IdentityDocument` from the card behind `transport`.
+
+    Raises only CardError subclasses (DeviceError with zh/en text): whatever else a profile
+    trips over on a card's bytes becomes MalformedCardData, with the cause in its detail.
+    """
+    try:
+        return _read_card(transport, atr, options, caps)
+    except CardError:
+        raise
+    except Exception as exc:  # a parser's IndexError/ValueError on odd card data, not a crash
+        raise MalformedCardData(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _read_card(
+    transport: Transport, atr: bytes, options: ReadOptions, caps: ReaderCaps | None
+) -> IdentityDocument:
     uid = card_uid(transport)
     for profile in _PLAIN_PROFILES:
         if profile.matches(atr):
             return eid.read_document(transport, profile, uid)
-    if emrtd.probe(transport):
-        return emrtd.read_document(transport, options.bac_keys, card_uid=uid, csca=options.csca)
+    card_access = access.read_card_access(transport)
+    if access.pace_info(card_access) is not None or emrtd.probe(transport):
+        return emrtd.read_document(
+            transport,
+            options.bac_keys,
+            card_uid=uid,
+            csca=options.csca,
+            caps=caps,
+            card_access=card_access,
+        )
     for profile in _PLAIN_PROFILES:
         first_path = next(iter(profile.files.values()))
         if transport.transmit(apdu.select_path(first_path)).ok:

@@ -110,6 +110,27 @@ def walk(data: bytes, depth: int = 0) -> Iterator[Tlv]:
             yield from walk(item.value, depth + 1)
 
 
+def header_size(head: bytes) -> int:
+    """How many bytes the tag and length fields take of the TLV that `head` starts.
+
+    `head` must hold the tag and the length field's first byte; a long-form length may run
+    past `head` (the answer then says how many bytes to read). MalformedCardData if the
+    header itself is malformed (indefinite or over-long length, truncated tag).
+    """
+    _, pos = _read_tag(head, 0)
+    if pos >= len(head):
+        raise MalformedCardData("length runs past end of data")
+    first = head[pos]
+    if first < 0x80:
+        return pos + 1
+    count = first & 0x7F
+    if count == 0:
+        raise MalformedCardData("indefinite length is not allowed")
+    if count > 4:
+        raise MalformedCardData(f"length field of {count} bytes")
+    return pos + 1 + count
+
+
 def expected_total_length(head: bytes) -> int:
     """Total size of a TLV object from its first bytes (at least tag + length field)."""
     _, pos = _read_tag(head, 0)

@@ -1,205 +1,68 @@
-"""An emulated ICAO 9303 eMRTD chip: BAC, secure messaging, EF.COM, DG1, DG2, EF.SOD.
+"""An emulated ICAO 9303 eMRTD chip behind vpcd: BAC, secure messaging, files of any size.
 
-`issue_passport(...)` builds the files the way an issuing state would (a test CSCA signs a
-document signer certificate, which signs EF.SOD); `EmrtdCard` answers APDUs like the chip.
-Everything personal in here is test data. Used by the tests, the benchmark and the demo.
+`EmrtdCard(passport)` answers APDUs like the chip: before access control only SELECT of
+the application (and the access-control commands); afterwards every command in secure
+messaging, short or extended length, READ BINARY B0 and B1. The files and keys come from
+`hardware.sim.emrtd_issue` (re-exported here for the tests, the benchmark and the demo).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import io
 import os
-from dataclasses import dataclass, field
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-from PIL import Image
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from hardware.cards import bac, tlv
-from hardware.cards.mrz import BacKey, check_digit
-from hardware.sim.iso7816_card import SW_INS, FileCard
+from hardware.cards import bac, ec_math, tlv
+from hardware.cards.apdu import parse_command
+from hardware.cards.errors import MalformedCardData
+from hardware.cards.pace import PaceUnsupported
+from hardware.cards.sm import CardSecureMessaging, Des3Sm, session_cipher
+from hardware.sim.emrtd_issue import (
+    FID_CARD_ACCESS,
+    FID_COM,
+    FID_DG1,
+    FID_DG2,
+    FID_SOD,
+    DemoPki,
+    Passport,
+    chip_photo,
+    dg2_for,
+    issue_passport,
+    make_pki,
+    td3_mrz,
+)
+from hardware.sim.iso7816_card import SW_INS, SW_NOT_FOUND, SW_OK, SW_WRONG_LENGTH, FileCard
+from hardware.sim.pace_chip import PaceChip, card_access_info
+
+__all__ = [
+    "AID",
+    "EMRTD_ATR",
+    "FID_COM",
+    "FID_DG1",
+    "FID_DG2",
+    "FID_SOD",
+    "DemoPki",
+    "EmrtdCard",
+    "Passport",
+    "chip_photo",
+    "dg2_for",
+    "issue_passport",
+    "make_pki",
+    "td3_mrz",
+]
 
 AID = bytes.fromhex("A0000002471001")
 EMRTD_ATR = bytes.fromhex("3B8880014A434F503331560071")  # contactless, PC/SC part 3 style
-FID_COM, FID_DG1, FID_DG2, FID_SOD = b"\x01\x1e", b"\x01\x01", b"\x01\x02", b"\x01\x1d"
-
-
-@dataclass(frozen=True)
-class DemoPki:
-    """A CSCA and one document signer, generated per run (never real keys)."""
-
-    csca_cert: x509.Certificate
-    ds_key: ec.EllipticCurvePrivateKey
-    ds_cert: x509.Certificate
-
-
-def make_pki(country: str = "UTO") -> DemoPki:
-    now = dt.datetime.now(dt.UTC)
-    csca_key = ec.generate_private_key(ec.SECP256R1())
-    csca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test CSCA {country}")])
-    csca = (
-        x509.CertificateBuilder()
-        .subject_name(csca_name)
-        .issuer_name(csca_name)
-        .public_key(csca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .sign(csca_key, hashes.SHA256())
-    )
-    ds_key = ec.generate_private_key(ec.SECP256R1())
-    ds = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"Test DS {country}")]))
-        .issuer_name(csca_name)
-        .public_key(ds_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .sign(csca_key, hashes.SHA256())
-    )
-    return DemoPki(csca, ds_key, ds)
-
-
-def td3_mrz(
-    surname: str, given: str, number: str, nationality: str, birth: str, sex: str, expiry: str,
-    issuer: str = "UTO",
-) -> str:  # fmt: skip
-    """An 88-character passport MRZ (dates YYMMDD) with correct check digits."""
-    names = f"{surname.upper().replace(' ', '<')}<<{given.upper().replace(' ', '<')}"
-    line1 = f"P<{issuer}{names}".ljust(44, "<")[:44]
-    doc = number.ljust(9, "<")
-    optional = "<" * 14
-    body = f"{doc}{check_digit(doc)}{nationality}{birth}{check_digit(birth)}{sex}{expiry}{check_digit(expiry)}{optional}{check_digit(optional)}"
-    composite = body[0:10] + body[13:20] + body[21:43]
-    return line1 + body + check_digit(composite)
-
-
-def chip_photo(
-    source: bytes | None,
-    max_bytes: int = 20_000,
-    jpeg2000: bool = False,
-    box: tuple[int, int] = (360, 480),
-) -> bytes:
-    """A passport-sized face image (JPEG or JPEG 2000) under `max_bytes`."""
-    if source is None:
-        img = Image.new("RGB", (240, 320), (200, 180, 160))
-    else:
-        with Image.open(io.BytesIO(source)) as src:
-            img = src.convert("RGB")
-        img.thumbnail(box)
-    for quality in range(95, 9, -3):  # the best quality that fits, like an issuer would
-        out = io.BytesIO()
-        if jpeg2000:
-            img.save(out, "JPEG2000", quality_mode="rates", quality_layers=[100 - quality])
-        else:
-            img.save(out, "JPEG", quality=quality)
-        if out.tell() <= max_bytes:
-            return out.getvalue()
-    raise ValueError("cannot fit the photo into the requested size")
-
-
-def _iso19794_5(image: bytes, jpeg2000: bool) -> bytes:
-    facial = (
-        (20 + 12 + len(image)).to_bytes(4, "big")
-        + b"\x00\x00"  # feature points
-        + b"\x00\x00\x00" + b"\x00\x00\x00" + b"\x00\x00" + b"\x00\x00\x00" + b"\x00\x00\x00"
-        + bytes([1, 1 if jpeg2000 else 0]) + (240).to_bytes(2, "big") + (320).to_bytes(2, "big")
-        + b"\x01\x02\x00\x00\x00\x00"
-        + image
-    )  # fmt: skip
-    return b"FAC\x00010\x00" + (14 + len(facial)).to_bytes(4, "big") + b"\x00\x01" + facial
-
-
-def dg2_for(image: bytes, jpeg2000: bool = False) -> bytes:
-    header = tlv.encode(0xA1, tlv.encode(0x80, b"\x01\x01") + tlv.encode(0x87, b"\x01\x01"))
-    bit = tlv.encode(0x7F60, header + tlv.encode(0x5F2E, _iso19794_5(image, jpeg2000)))
-    return tlv.encode(0x75, tlv.encode(0x7F61, tlv.encode(0x02, b"\x01") + bit))
-
-
-def build_sod(groups: dict[int, bytes], pki: DemoPki) -> bytes:
-    sha256 = tlv.seq(tlv.encode_oid("2.16.840.1.101.3.4.2.1"))
-    lds = tlv.seq(
-        tlv.encode_int(0),
-        sha256,
-        tlv.seq(*[
-            tlv.seq(tlv.encode_int(n), tlv.encode(0x04, hashlib.sha256(c).digest()))
-            for n, c in sorted(groups.items())
-        ]),
-    )  # fmt: skip
-    attrs_body = tlv.seq(
-        tlv.encode_oid("1.2.840.113549.1.9.3"), tlv.set_of(tlv.encode_oid("2.23.136.1.1.1"))
-    ) + tlv.seq(
-        tlv.encode_oid("1.2.840.113549.1.9.4"),
-        tlv.set_of(tlv.encode(0x04, hashlib.sha256(lds).digest())),
-    )
-    signature = pki.ds_key.sign(tlv.encode(0x31, attrs_body), ec.ECDSA(hashes.SHA256()))
-    issuer = pki.ds_cert.issuer.public_bytes()
-    signer = tlv.seq(
-        tlv.encode_int(1),
-        tlv.seq(issuer, tlv.encode_int(pki.ds_cert.serial_number)),
-        sha256,
-        tlv.encode(0xA0, attrs_body),
-        tlv.seq(tlv.encode_oid("1.2.840.10045.4.3.2")),
-        tlv.encode(0x04, signature),
-    )
-    signed_data = tlv.seq(
-        tlv.encode_int(3),
-        tlv.set_of(sha256),
-        tlv.seq(tlv.encode_oid("2.23.136.1.1.1"), tlv.encode(0xA0, tlv.encode(0x04, lds))),
-        tlv.encode(0xA0, pki.ds_cert.public_bytes(serialization.Encoding.DER)),
-        tlv.set_of(signer),
-    )
-    content_info = tlv.seq(tlv.encode_oid("1.2.840.113549.1.7.2"), tlv.encode(0xA0, signed_data))
-    return tlv.encode(0x77, content_info)
-
-
-@dataclass
-class Passport:
-    """The files of one eMRTD plus the MRZ data that opens it."""
-
-    files: dict[bytes, bytes]
-    key: BacKey
-    mrz: str
-    photo: bytes
-    uid: bytes = field(default_factory=lambda: b"\x08" + os.urandom(3))
-
-
-def issue_passport(
-    *,
-    pki: DemoPki,
-    number: str = "E12345678",
-    surname: str = "ZHANG",
-    given: str = "WEI",
-    nationality: str = "CHN",
-    birth: str = "900115",
-    sex: str = "M",
-    expiry: str = "340101",
-    photo: bytes | None = None,
-    jpeg2000: bool = False,
-    photo_bytes: int = 20_000,
-    photo_box: tuple[int, int] = (360, 480),
-    issuer: str = "CHN",
-) -> Passport:
-    mrz = td3_mrz(surname, given, number, nationality, birth, sex, expiry, issuer)
-    dg1 = tlv.encode(0x61, tlv.encode(0x5F1F, mrz.encode("ascii")))
-    image = chip_photo(photo, photo_bytes, jpeg2000, photo_box)
-    dg2 = dg2_for(image, jpeg2000)
-    com = tlv.encode(
-        0x60,
-        tlv.encode(0x5F01, b"0107") + tlv.encode(0x5F36, b"040000") + tlv.encode(0x5C, b"\x61\x75"),
-    )
-    files = {FID_COM: com, FID_DG1: dg1, FID_DG2: dg2, FID_SOD: build_sod({1: dg1, 2: dg2}, pki)}
-    return Passport(files, BacKey(number, birth, expiry), mrz, image)
+SW_SM_ERROR = b"\x69\x88"
+SW_NOT_SATISFIED = b"\x69\x82"
 
 
 class EmrtdCard(FileCard):
-    """Answers like an eMRTD chip: nothing but the application's SELECT before BAC."""
+    """Answers like an eMRTD chip: before access control (PACE or BAC) only the application's
+    SELECT, EF.CardAccess and the access-control commands."""
 
     def __init__(self, passport: Passport, atr: bytes = EMRTD_ATR) -> None:
         super().__init__(atr, aid=AID, files=passport.files, uid=passport.uid)
@@ -207,30 +70,134 @@ class EmrtdCard(FileCard):
         seed = bac.seed_from_mrz(passport.key)
         self._k_enc, self._k_mac = bac.kdf(seed, 1), bac.kdf(seed, 2)
         self.failed_auth = 0
+        self.pace: PaceChip | None = None
+        if passport.card_access is not None:
+            try:
+                info = card_access_info(passport.card_access)
+                self.pace = PaceChip(info, passport.key, passport.can)
+            except PaceUnsupported:  # a variant the emulator does not run: no PACE answers
+                self.pace = None
         self.power(True)
 
     def power(self, on: bool) -> None:
         super().power(on)
         self._rnd_ic: bytes | None = None
-        self._session: tuple[bytes, bytes] | None = None
-        self._ssc = 0
+        self.sm: CardSecureMessaging | None = None
+        self._next_sm: CardSecureMessaging | None = None  # after chip authentication
+        self._ca_oid: str | None = None
+        pace_chip: PaceChip | None = getattr(self, "pace", None)  # None while constructing
+        if pace_chip is not None:
+            pace_chip.reset()
 
     def handle(self, command: bytes) -> bytes:
-        cla, ins = command[0], command[1]
+        try:
+            cmd = parse_command(command)
+        except MalformedCardData:
+            return SW_WRONG_LENGTH
+        cla, ins = cmd.header[0], cmd.header[1]
         if cla == 0xFF:
             return super().handle(command)
         if cla & 0x0C == 0x0C:
-            return self._secure(command)
-        if ins == 0x84:
-            self._rnd_ic = os.urandom(8)
-            return self._rnd_ic + b"\x90\x00"
-        if ins == 0x82:
-            return self._mutual_auth(command[5:45])
-        if ins == 0xA4 and command[2] == 0x04:
+            return self._secure(command, ins)
+        if cmd.extended and not self.extended_length:
+            return SW_WRONG_LENGTH
+        if ins == 0xA4 and cmd.header[2] == 0x04:
+            self.sm = None  # selecting the application again ends any session
             return super().handle(command)
-        if ins in (0xA4, 0xB0):
-            return b"\x69\x82"  # security status not satisfied: BAC first
+        if ins == 0xB0 and self.selected == FID_CARD_ACCESS:
+            return super().handle(command)
+        return self.plain(cmd.header, cmd.data)
+
+    def plain(self, header: bytes, data: bytes) -> bytes:
+        """Commands outside secure messaging: EF.CardAccess, PACE and BAC."""
+        ins, p1p2 = header[1], header[2:]
+        if ins == 0xA4 and header[2] in (0x00, 0x02) and data == FID_CARD_ACCESS:
+            if self.passport.card_access is None:
+                return SW_NOT_FOUND
+            self.selected = FID_CARD_ACCESS  # EF.CardAccess lives under the MF, readable by all
+            return SW_OK
+        if self.pace is not None and ins == 0x22 and p1p2 == b"\xc1\xa4":
+            return self.pace.set_at(data)
+        if self.pace is not None and ins == 0x86:
+            answer = self.pace.general_authenticate(data)
+            if answer == b"\x63\x00":
+                self.failed_auth += 1
+            if self.pace.session is not None:
+                self.sm, self.pace.session = self.pace.session, None
+            return answer
+        if ins == 0x84 and self.passport.bac:
+            self._rnd_ic = os.urandom(8)
+            return self._rnd_ic + SW_OK
+        if ins == 0x82 and self.passport.bac:
+            return self._mutual_auth(data)
+        if ins in (0xA4, 0xB0, 0xB1):
+            return SW_NOT_SATISFIED  # security status not satisfied: access control first
         return SW_INS
+
+    def secured(self, plain: bytes) -> bytes:
+        """A command that arrived in secure messaging, unwrapped: files, active and chip
+        authentication."""
+        cmd = parse_command(plain)
+        ins, p1p2 = cmd.header[1], cmd.header[2:]
+        if ins == 0x88:
+            return self._internal_authenticate(cmd.data)
+        if ins == 0x22 and p1p2 in (b"\x41\xa4", b"\x41\xa6"):
+            return self._chip_auth_mse(p1p2, cmd.data)
+        if ins == 0x86 and self._ca_oid is not None:
+            return self._chip_auth_ga(cmd.data)
+        return FileCard.handle(self, plain)
+
+    # -- active authentication (DG15) --------------------------------------------------
+
+    def _internal_authenticate(self, challenge: bytes) -> bytes:
+        key = self.passport.aa_key
+        if key is None or len(challenge) != 8:
+            return SW_INS if key is None else b"\x67\x00"
+        if isinstance(key, rsa.RSAPrivateKey):
+            return _iso9796_2_sign(key, challenge) + SW_OK
+        r, s = decode_dss_signature(key.sign(challenge, ec.ECDSA(hashes.SHA256())))
+        size = (key.curve.key_size + 7) // 8
+        return r.to_bytes(size, "big") + s.to_bytes(size, "big") + SW_OK
+
+    # -- chip authentication (DG14) ----------------------------------------------------
+
+    def _chip_auth_mse(self, p1p2: bytes, data: bytes) -> bytes:
+        if self.passport.ca_key is None:
+            return b"\x6a\x80"
+        try:
+            found = {o.tag: o for o in tlv.parse_all(data)}
+        except MalformedCardData:
+            return b"\x6a\x80"
+        if p1p2 == b"\x41\xa6":  # MSE:Set KAT (3DES): the terminal's key comes at once
+            if 0x91 not in found or self.passport.ca_cipher != "3DES":
+                return b"\x6a\x80"
+            return self._chip_auth_agree(found[0x91].value)
+        if 0x80 not in found:
+            return b"\x6a\x80"
+        self._ca_oid = tlv.der_oid(found[0x80].value)
+        return SW_OK
+
+    def _chip_auth_ga(self, data: bytes) -> bytes:
+        self._ca_oid = None
+        try:
+            outer, _ = tlv.parse_one(data)
+            point = outer.find(0x80).value
+        except MalformedCardData:
+            return b"\x6a\x80"
+        answer = self._chip_auth_agree(point)
+        return tlv.encode(0x7C, b"") + answer if answer == SW_OK else answer
+
+    def _chip_auth_agree(self, point: bytes) -> bytes:
+        key = self.passport.ca_key
+        assert key is not None
+        curve = ec_math.curve_named(self.passport.ca_curve)
+        try:
+            theirs = ec_math.decode_point(curve, point)
+        except MalformedCardData:
+            return b"\x6a\x80"
+        shared = ec_math.shared_x(curve, key.private_numbers().private_value, theirs)
+        self._next_sm = CardSecureMessaging(session_cipher(shared, self.passport.ca_cipher), 0)
+        return SW_OK
 
     def _mutual_auth(self, data: bytes) -> bytes:
         if self._rnd_ic is None or len(data) != 40:
@@ -246,41 +213,32 @@ class EmrtdCard(FileCard):
         k_ic = os.urandom(16)
         e_ic = bac.des3_encrypt(self._k_enc, self._rnd_ic + rnd_ifd + k_ic)
         seed = bytes(a ^ b for a, b in zip(k_ifd, k_ic, strict=True))
-        self._session = (bac.kdf(seed, 1), bac.kdf(seed, 2))
-        self._ssc = int.from_bytes(self._rnd_ic[4:] + rnd_ifd[4:], "big")
+        ssc = int.from_bytes(self._rnd_ic[4:] + rnd_ifd[4:], "big")
+        self.sm = CardSecureMessaging(Des3Sm(bac.kdf(seed, 1), bac.kdf(seed, 2)), ssc)
         return e_ic + bac.retail_mac(self._k_mac, bac.pad(e_ic)) + b"\x90\x00"
 
-    def _next_ssc(self) -> bytes:
-        self._ssc = (self._ssc + 1) % (1 << 64)
-        return self._ssc.to_bytes(8, "big")
+    def _secure(self, command: bytes, ins: int) -> bytes:
+        sm = self.sm
+        if sm is None:
+            return SW_NOT_SATISFIED
+        plain = sm.unwrap(command)
+        if plain is None or (parse_command(plain).extended and not self.extended_length):
+            self.sm = None  # an SM error ends the session, as on a real chip
+            return SW_SM_ERROR
+        answer = self.secured(plain)
+        # the answer goes out under the keys the command came in with (chip authentication
+        # switches keys only after its own answer)
+        wrapped = sm.wrap(ins, answer)
+        if self._next_sm is not None:
+            self.sm, self._next_sm = self._next_sm, None
+        return wrapped
 
-    def _secure(self, command: bytes) -> bytes:
-        if self._session is None:
-            return b"\x69\x82"
-        ks_enc, ks_mac = self._session
-        try:
-            objects = {o.tag: o for o in tlv.parse_all(command[5 : 5 + command[4]])}
-        except Exception:
-            self._session = None
-            return b"\x69\x88"
-        do87 = objects[0x87].raw if 0x87 in objects else b""
-        do97 = objects[0x97].raw if 0x97 in objects else b""
-        header = bytes([command[0], command[1], command[2], command[3]])
-        mac_in = bac.pad(self._next_ssc() + bac.pad(header) + do87 + do97)
-        if 0x8E not in objects or bac.retail_mac(ks_mac, mac_in) != objects[0x8E].value:
-            self._session = None  # an SM error ends the session, as on a real chip
-            return b"\x69\x88"
-        data = bac.unpad(bac.des3_decrypt(ks_enc, objects[0x87].value[1:])) if do87 else b""
-        plain = bytes([0x00, command[1], command[2], command[3]])
-        if data:
-            plain += bytes([len(data)]) + data
-        if do97:
-            plain += objects[0x97].value
-        answer = FileCard.handle(self, plain)
-        body, sw = answer[:-2], answer[-2:]
-        out = b""
-        if body:
-            out += tlv.encode(0x87, b"\x01" + bac.des3_encrypt(ks_enc, bac.pad(body)))
-        out += tlv.encode(0x99, sw)
-        mac = bac.retail_mac(ks_mac, bac.pad(self._next_ssc() + out))
-        return out + tlv.encode(0x8E, mac) + sw
+
+def _iso9796_2_sign(key: rsa.RSAPrivateKey, challenge: bytes) -> bytes:
+    """ISO/IEC 9796-2 scheme 1, partial recovery, SHA-1 (trailer BC), as most chips sign."""
+    numbers = key.private_numbers()
+    n = numbers.public_numbers.n
+    size = (n.bit_length() + 7) // 8
+    m1 = os.urandom(size - 2 - 20)
+    block = b"\x6a" + m1 + hashlib.sha1(m1 + challenge).digest() + b"\xbc"
+    return pow(int.from_bytes(block, "big"), numbers.d, n).to_bytes(size, "big")

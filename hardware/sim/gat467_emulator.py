@@ -61,6 +61,32 @@ def foreign_text(
     return encode_base_text(fields)
 
 
+def foreign_2023_text(
+    *,
+    chinese: str = "史密斯",
+    sex: str = "1",
+    renewals: str = "00",
+    birth: str = "19850101",
+    english: str = "SMITH, JOHN ALEXANDER",
+    number: str | None = None,
+    start: str = "20231201",
+    end: str = "20331130",
+    nationality: str = "USA",
+    earlier: str = "001",
+) -> bytes:
+    """A 2023 foreign permanent resident ID base text (card type "Y"). English names over
+    35 characters continue in the second name field, as on the card."""
+    if number is None:
+        first17 = f"911840{birth}001"  # Beijing (11), USA (840)
+        number = first17 + check_digit(first17)
+    fields = [
+        (0, chinese), (15, sex), (16, renewals), (18, birth), (26, english[:35]),
+        (61, number), (94, start), (102, end), (110, english[35:46]), (121, nationality),
+        (124, "Y"), (125, earlier),
+    ]  # fmt: skip
+    return encode_base_text(fields)
+
+
 class Gat467Emulator:
     def __init__(self) -> None:
         self._master, slave = os.openpty()

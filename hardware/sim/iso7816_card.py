@@ -1,5 +1,8 @@
 """A transparent-file ISO 7816-4 card: SELECT (AID, FID, path) and READ BINARY.
 
+READ BINARY comes as B0 (15-bit offset in P1-P2) and B1 (offset in data object 54, answer
+in data object 53), short or extended length; `extended_length=False` makes the card answer
+6700 to extended-length APDUs, like the many chips (and readers) without them.
 The eMRTD and national-ID emulators build on it. Files are plain bytes; `mute_on` and
 `fail_on` let tests make one command hang or fail like a worn card.
 """
@@ -8,12 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from hardware.cards import tlv
+from hardware.cards.apdu import parse_command
+from hardware.cards.errors import MalformedCardData
+
 SW_OK = b"\x90\x00"
 SW_NOT_FOUND = b"\x6a\x82"
 SW_NO_EF = b"\x69\x86"
 SW_OFFSET = b"\x6b\x00"
 SW_INS = b"\x6d\x00"
 SW_WRONG_P1P2 = b"\x6a\x86"
+SW_WRONG_LENGTH = b"\x67\x00"
+SW_WRONG_DATA = b"\x6a\x80"
 
 
 class FileCard:
@@ -36,6 +45,7 @@ class FileCard:
         self.selected: bytes | None = None
         self.app_selected = False
         self.mute_on: bytes | None = None  # command prefix that gets no answer at all
+        self.extended_length = True
         self.log: list[bytes] = []
 
     def power(self, on: bool) -> None:
@@ -49,16 +59,21 @@ class FileCard:
         return self.handle(command)
 
     def handle(self, command: bytes) -> bytes:
-        if len(command) < 4:
-            return b"\x67\x00"
-        cla, ins, p1, p2 = command[:4]
+        try:
+            cmd = parse_command(command)
+        except MalformedCardData:
+            return SW_WRONG_LENGTH
+        cla, ins, p1, p2 = cmd.header
+        if cmd.extended and not self.extended_length:
+            return SW_WRONG_LENGTH
         if cla == 0xFF and ins == 0xCA:
             return self.uid + SW_OK if self.uid else b"\x6a\x81"
-        data, le = _body(command)
         if ins == 0xA4:
-            return self.select(p1, data)
+            return self.select(p1, cmd.data)
         if ins == 0xB0:
-            return self.read_binary(((p1 & 0x7F) << 8) | p2, le)
+            return self.read_binary(((p1 & 0x7F) << 8) | p2, cmd.le)
+        if ins == 0xB1:
+            return self.read_binary_odd(cmd.data, cmd.le)
         return SW_INS
 
     def select(self, p1: int, data: bytes) -> bytes:
@@ -87,17 +102,21 @@ class FileCard:
             return SW_NO_EF
         if offset >= len(content):
             return SW_OFFSET
-        want = 256 if not le else le
-        return content[offset : offset + want] + SW_OK
+        return content[offset : offset + (le or 256)] + SW_OK
 
-
-def _body(command: bytes) -> tuple[bytes, int | None]:
-    body = command[4:]
-    if not body:
-        return b"", None
-    if len(body) == 1:
-        return b"", body[0]
-    lc = body[0]
-    data = body[1 : 1 + lc]
-    le = body[1 + lc] if len(body) > 1 + lc else None
-    return data, le
+    def read_binary_odd(self, data: bytes, le: int | None) -> bytes:
+        try:
+            offset_do, _ = tlv.parse_one(data)
+        except MalformedCardData:
+            return SW_WRONG_DATA
+        if offset_do.tag != 0x54 or not 1 <= len(offset_do.value) <= 3:
+            return SW_WRONG_DATA
+        content = self.current()
+        if content is None:
+            return SW_NO_EF
+        offset = int.from_bytes(offset_do.value, "big")
+        if offset >= len(content):
+            return SW_OFFSET
+        room = le or 256
+        body = room - 2 if room <= 129 else room - 3 if room <= 258 else room - 4
+        return tlv.encode(0x53, content[offset : offset + max(1, body)]) + SW_OK

@@ -1,7 +1,8 @@
 """`examkiosk-central`: the central service's command line.
 
     examkiosk-central --home DIR [--db URL] init | serve | import-bundle FILE... |
-                      report [--json] | register-station ... | public-keys | openapi
+                      report [--json] | register-station ... | public-keys | openapi |
+                      user add|list|disable|enable | hired-guns --sitting S [--json]
 
 Passphrase (for init, serve and import-bundle): $EXAMKIOSK_CENTRAL_PASSPHRASE, else
 --passphrase-file F, else DIR/demo-passphrase (demo homes only), else asked on a terminal.
@@ -155,6 +156,16 @@ def register_station(
 )
 @click.option("--tls-cert", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--tls-key", type=click.Path(dir_okay=False, exists=True), default=None)
+@click.option(
+    "--forwarded-allow-ips",
+    default="127.0.0.1",
+    show_default=True,
+    help="Proxies (nginx, HAProxy) whose X-Forwarded-Proto/For are trusted: over TLS at the "
+    "proxy, the console's session cookie is then marked Secure.",
+)
+@click.option(
+    "--docs", is_flag=True, help="Serve /docs and /openapi.json (off: see docs/openapi.json)."
+)
 @pass_ctx
 def serve(
     c: Context,
@@ -163,12 +174,16 @@ def serve(
     no_bundles: bool,
     tls_cert: str | None,
     tls_key: str | None,
+    forwarded_allow_ips: str,
+    docs: bool,
 ) -> None:
     """Serve the HTTP API (logs every call to stderr and HOME/central.log)."""
     import uvicorn
 
     from sync.central.app import create_app
+    from sync.central.server import listening_socket
 
+    os.umask(0o077)  # the log, incoming bundles and the database: the service's user only
     keys = None if no_bundles else c.home.unlock(c.passphrase())
     c.home.store  # noqa: B018 - fail now, not on the first request, if the database is wrong
     handler = logging.FileHandler(c.home_dir / "central.log", encoding="utf-8")
@@ -176,15 +191,21 @@ def serve(
     logging.getLogger("sync.central").addHandler(handler)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     click.echo(f"Serving {c.home_dir} ({c.home.store.kind}) on {host}:{port}", err=True)
-    uvicorn.run(
-        create_app(c.home, keys),
+    config = uvicorn.Config(
+        create_app(c.home, keys, docs=docs),
         host=host,
         port=port,
         access_log=False,
         log_level="info",
         ssl_certfile=tls_cert,
         ssl_keyfile=tls_key,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
+        # Bounds on what a client can hold: idle keep-alive, header size.
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=64 * 1024,
     )
+    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 
 
 @cli.command("import-bundle")
@@ -192,7 +213,12 @@ def serve(
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @pass_ctx
 def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
-    """Import USB bundles (.ekb); a bundle imported again changes nothing."""
+    """Import USB bundles (.ekb); a bundle imported again changes nothing.
+
+    Each file is imported whole or not at all, on its own: a refused file is reported and
+    the others still go in. Exit status 0 when every file was imported, 1 when any was
+    refused (each refused file is named on stderr, and in --json with "ok": false).
+    """
     keys = c.home.unlock(c.passphrase())
     results: list[dict[str, Any]] = []
     failed = False
@@ -203,6 +229,15 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
         except SyncError as exc:
             failed = True
             results.append({"file": str(path), "ok": False, "error": exc.en, "error_zh": exc.zh})
+        except Exception as exc:  # never stop the files after it; the log keeps the detail
+            logging.getLogger("sync.central").error("import of %s failed", path, exc_info=True)
+            failed = True
+            results.append({
+                "file": str(path), "ok": False,
+                "error": f"The bundle could not be imported; nothing of it was kept "
+                         f"({type(exc).__name__}).",
+                "error_zh": "该数据包无法导入，未导入其中任何记录。",
+            })  # fmt: skip
     if as_json:
         click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2))
     else:
@@ -218,6 +253,13 @@ def import_bundle(c: Context, files: tuple[Path, ...], as_json: bool) -> None:
                 )
             else:
                 click.echo(f"{r['file']}: REFUSED: {r['error_zh']}\n  {r['error']}", err=True)
+        if len(results) > 1:
+            refused = [r["file"] for r in results if not r["ok"]]
+            click.echo(
+                f"{len(results) - len(refused)} imported, {len(refused)} refused"
+                + (f": {', '.join(refused)}" if refused else ""),
+                err=bool(refused),
+            )
     sys.exit(1 if failed else 0)
 
 
@@ -300,6 +342,183 @@ def report(c: Context, as_json: bool, strict: bool) -> None:
     sys.exit(1 if strict and data["problems"] else 0)
 
 
+@cli.group()
+def user() -> None:
+    """Staff accounts of the web console (viewer, operator, admin)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["viewer", "operator", "admin"]), required=True)
+@click.option("--name", "display_name", default="", help="Name shown in the console.")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="File holding the password (else $EXAMKIOSK_CENTRAL_USER_PASSWORD, else a prompt).",
+)
+@pass_ctx
+def user_add(
+    c: Context, username: str, role: str, display_name: str, password_file: Path | None
+) -> None:
+    """Add a console account; the password must meet the stations' rules."""
+    from sync.central.staff import StaffAccounts
+
+    if password_file is not None:
+        password = password_file.read_text("utf-8").rstrip("\r\n")
+    elif os.environ.get("EXAMKIOSK_CENTRAL_USER_PASSWORD"):
+        password = os.environ["EXAMKIOSK_CENTRAL_USER_PASSWORD"]
+    elif sys.stdin.isatty():
+        password = str(click.prompt("Password / 密码", hide_input=True, confirmation_prompt=True))
+    else:
+        raise click.UsageError("--password-file F is required when not on a terminal.")
+    accounts = StaffAccounts(c.home.store)
+    accounts.add(username, display_name, role, password)
+    accounts.audit("cli", "user.add", username, f"role {role}")
+    click.echo(f"User {username} added ({role}).")
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_ctx
+def user_list(c: Context, as_json: bool) -> None:
+    """List console accounts with role, state and lock-out."""
+    from sync.central.staff import StaffAccounts
+
+    members = StaffAccounts(c.home.store).members()
+    rows = [
+        {
+            "username": m.username,
+            "name": m.display_name,
+            "role": m.role,
+            "disabled": m.disabled,
+            "locked_until": m.locked_until.isoformat() if m.locked_until else None,
+            "created_at": m.created_at,
+        }
+        for m in members
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    for r in rows:
+        state = "disabled" if r["disabled"] else ("locked" if r["locked_until"] else "active")
+        click.echo(f"{r['username']:<24}{r['role']:<10}{state:<10}{r['name']}")
+
+
+@user.command("disable")
+@click.argument("username")
+@pass_ctx
+def user_disable(c: Context, username: str) -> None:
+    """Disable an account and end its sessions at once."""
+    from sync.central.staff import StaffAccounts
+
+    accounts = StaffAccounts(c.home.store)
+    accounts.set_disabled(username, True)
+    accounts.audit("cli", "user.disable", username)
+    click.echo(f"User {username} disabled.")
+
+
+@user.command("enable")
+@click.argument("username")
+@pass_ctx
+def user_enable(c: Context, username: str) -> None:
+    """Enable a disabled account again (and clear its failure count)."""
+    from sync.central.staff import StaffAccounts
+
+    accounts = StaffAccounts(c.home.store)
+    accounts.set_disabled(username, False)
+    accounts.audit("cli", "user.enable", username)
+    click.echo(f"User {username} enabled.")
+
+
+@cli.command("hired-guns")
+@click.option("--sitting", required=True, help="The sitting whose check-in faces to compare.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pairs as JSON.")
+@pass_ctx
+def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
+    """Pairs of different candidates whose live check-in faces match (one person sitting
+    for two), across every venue of the sitting. Exit 1 if any pair is found."""
+    from sync.central.console.queries import hired_guns as search
+    from sync.central.staff import StaffAccounts
+
+    compared, pairs = search(c.home.store, sitting)
+    StaffAccounts(c.home.store).audit("cli", "view.hired_guns", sitting, f"{len(pairs)} pairs")
+    found: list[dict[str, Any]] = [
+        {
+            "distance": round(p.distance, 4),
+            "a": {
+                "candidate_id": p.a.candidate_id,
+                "venue_id": p.a.venue_id,
+                "station_id": p.a.station_id,
+                "event_seq": p.a.seq,
+                "at": p.a.at,
+            },
+            "b": {
+                "candidate_id": p.b.candidate_id,
+                "venue_id": p.b.venue_id,
+                "station_id": p.b.station_id,
+                "event_seq": p.b.seq,
+                "at": p.b.at,
+            },
+        }  # fmt: skip
+        for p in pairs
+    ]
+    if as_json:
+        click.echo(json.dumps({"sitting_id": sitting, "compared": compared, "pairs": found},
+                              indent=2, ensure_ascii=False))  # fmt: skip
+    else:
+        click.echo(f"Sitting {sitting}: {compared} check-in faces compared, {len(found)} pairs")
+        for f in found:
+            a, b = f["a"], f["b"]
+            click.echo(
+                f"  {a['candidate_id']} ({a['venue_id']}/{a['station_id']}) ~ "
+                f"{b['candidate_id']} ({b['venue_id']}/{b['station_id']}): {f['distance']:.3f}"
+            )
+    sys.exit(1 if found else 0)
+
+
+@cli.command()
+@click.option("--sitting", "sitting_id", default=None, help="One sitting (default: all).")
+@click.option("--venue", "venue_id", default=None, help="One venue (default: all).")
+@click.option(
+    "--key",
+    "key_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help='Answer key JSON ({"ITEM": ["A"]}) for item p-values and point-biserials.',
+)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--xlsx", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@click.option("--pdf", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@pass_ctx
+def stats(
+    c: Context,
+    sitting_id: str | None,
+    venue_id: str | None,
+    key_file: Path | None,
+    as_json: bool,
+    xlsx: Path | None,
+    pdf: Path | None,
+) -> None:
+    """Statistics across venues (issue 12): attendance, the exam, items, scores."""
+    from sync.central.stats import central_stats, read_answer_key
+    from sync.stats_export import stats_text, write_pdf, write_xlsx
+
+    key = read_answer_key(key_file) if key_file else None
+    result = central_stats(c.home, sitting_id=sitting_id, venue_id=venue_id, key=key)
+    lang = os.environ.get("EXAMKIOSK_LANG", "zh_CN")
+    heading = "ExamKiosk central" + (f" — {venue_id}" if venue_id else "")
+    if xlsx is not None:
+        write_xlsx(result, xlsx, heading=heading, lang=lang)
+    if pdf is not None:
+        write_pdf(result, pdf, heading=heading, lang=lang)
+    click.echo(
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+        if as_json
+        else stats_text(result, lang)
+    )
+
+
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @click.option("--check", is_flag=True, help="Exit 1 if --out differs from the current API.")
@@ -316,6 +535,12 @@ def openapi(out: Path | None, check: bool) -> None:
             sys.exit(1)
     else:
         out.write_text(text, "utf-8")
+
+
+# Commands that live in their own modules (they import this one for Context and pass_ctx).
+from sync.central.cli_update import make_update  # noqa: E402
+
+cli.add_command(make_update)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,6 +8,7 @@ write lock up front (BEGIN IMMEDIATE); on PostgreSQL callers lock the station's 
 
 from __future__ import annotations
 
+import os
 import queue
 import sqlite3
 import threading
@@ -118,7 +119,12 @@ class Database:
 
                 return psycopg.connect(self.url, autocommit=True, connect_timeout=10)
             path = sqlite_path(self.url)
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Readable by the service's user only; SQLite gives its -wal and -shm files the
+            # database file's mode, so they follow.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+            if path.stat().st_mode & 0o077 and path.stat().st_uid == os.geteuid():
+                os.chmod(path, 0o600)
             conn = sqlite3.connect(
                 str(path),
                 isolation_level=None,

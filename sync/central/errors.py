@@ -131,3 +131,16 @@ class NoPassphrase(CentralError):
             "The central key passphrase is needed: set EXAMKIOSK_CENTRAL_PASSPHRASE, pass "
             "--passphrase-file FILE, or run on a terminal to be asked for it.",
         )
+
+
+class BundleNotApplied(CentralError):
+    reason = "bundle_refused"
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "数据包内容无法导入，已整体拒收，未导入任何记录。请在考点重新导出后再试。",
+            "The bundle's content could not be imported; it was refused as a whole and "
+            "nothing of it was kept. Export it again at the venue and retry.",
+            detail=detail[:300],
+        )

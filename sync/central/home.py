@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
@@ -23,13 +24,15 @@ from typing import Any
 from sync.central import package_shelf
 from sync.central.errors import (
     AlreadyInitialised,
+    BundleNotApplied,
+    DatabaseUnavailable,
     MalformedRequest,
     NotInitialised,
     SignatureRefused,
     UnknownStation,
 )
 from sync.central.result import ImportResult
-from sync.central.storage import CentralStore, now_iso
+from sync.central.storage import BundleRecord, CentralStore, now_iso
 from sync.central.uploads import SnapshotDescription, SnapshotUploads, UploadState
 from sync.crypto import KeyPair, PublicKeys, unwrap_secret, wrap_secret
 from sync.errors import FormatError, SyncError
@@ -38,6 +41,7 @@ from sync.events import Event, canonical_json
 KEYS_FILE = "keys.json"
 CONFIG_FILE = "config.json"
 KEYS_FORMAT = "examkiosk-central-keys"
+log = logging.getLogger("sync.central.home")
 STATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -119,6 +123,7 @@ class CentralHome:
         if (self.home / KEYS_FILE).exists():
             raise AlreadyInitialised(str(self.home))
         self.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self.home, 0o700)  # mkdir's mode is cut by the umask, and skipped if it exists
         keys = KeyPair.generate()
         document = {
             "format": KEYS_FORMAT,
@@ -214,6 +219,7 @@ class CentralHome:
         data = build_package(content, meta, keys, recipients, paper_password=paper_password)
         stored = read_package_meta(data).to_dict()
         package_shelf.put_package(self.store, stored, hashlib.sha256(data).hexdigest(), data)
+        package_shelf.put_roster(self.store, stored, content.get("roster"))
         return data
 
     def latest_package(self, venue_id: str) -> bytes | None:
@@ -260,7 +266,7 @@ class CentralHome:
             )
             raise SignatureRefused(station_id)
         try:
-            events = [Event.from_dict(item) for item in raw_events]
+            events = [Event.from_untrusted(item) for item in raw_events]
         except (ValueError, TypeError) as exc:
             self.store.record_refused(station_id, "malformed", str(exc), via)
             raise MalformedRequest(str(exc)) from exc
@@ -306,32 +312,31 @@ class CentralHome:
         except FormatError as exc:
             self.store.record_refused(info.station_id, "bundle_refused", str(exc), via)
             raise
-        result, _ = self.store.apply(
-            info.station_id, events, via, default_sitting=info.sitting_id or None
-        )
-        stored = 0
-        for snap in snapshots:
-            outcome = self.store.put_snapshot(
-                info.station_id,
-                snap.name,
-                snap.media_type,
-                snap.data,
-                hashlib.sha256(snap.data).hexdigest(),
-                snap.event_seq,
-                via,
-            )
-            stored += outcome == "accepted"
-        result = ImportResult(**{**result.__dict__, "snapshots": stored})
-        self.store.record_bundle(
+        record = BundleRecord(
             info.sha256,
             info.station_id,
             info.sitting_id,
             info.first_seq,
             info.last_seq,
             info.event_count,
-            result,
         )
-        return result
+        try:
+            return self.store.apply_bundle(
+                record,
+                events,
+                [(s.name, s.media_type, s.data, s.event_seq) for s in snapshots],
+                via,
+            )
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:  # rolled back whole: nothing of it was kept
+            log.error("bundle %s could not be applied", info.sha256[:16], exc_info=True)
+            self.store.record_refused(
+                info.station_id, "bundle_refused", f"{type(exc).__name__}: {exc}"[:300], via
+            )
+            if isinstance(exc, SyncError):
+                raise
+            raise BundleNotApplied(str(exc)) from exc
 
     # -- snapshots over HTTP (chunked, resumable; see uploads.py) ---------------------------
 

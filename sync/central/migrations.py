@@ -145,6 +145,83 @@ STEPS: list[list[str]] = [
             PRIMARY KEY (station_id, upload_id, offset_bytes)
         )""",
     ],
+    # 3 (issue 13): staff accounts of the centre, their sessions (token hashes only), the
+    #    audit of who read or changed what, reviews of flagged check-ins, and the rosters
+    #    of issued packages (the "expected" column of check-in progress).
+    [
+        """CREATE TABLE staff (
+            username TEXT PRIMARY KEY,
+            display_name TEXT NOT NULL,
+            role TEXT NOT NULL,
+            verifier TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failure TEXT,
+            changed_at TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE staff_sessions (
+            token_sha256 TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            last_seen TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE central_audit (
+            id {serial},
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            client TEXT NOT NULL
+        )""",
+        "CREATE INDEX central_audit_by_action ON central_audit (action, at)",
+        """CREATE TABLE reviews (
+            kind TEXT NOT NULL,
+            ref TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT NOT NULL,
+            PRIMARY KEY (kind, ref)
+        )""",
+        """CREATE TABLE expected_candidates (
+            sitting_id TEXT NOT NULL,
+            candidate_id TEXT NOT NULL,
+            venue_id TEXT NOT NULL,
+            ticket TEXT NOT NULL,
+            name TEXT NOT NULL,
+            PRIMARY KEY (sitting_id, candidate_id)
+        )""",
+        "CREATE INDEX events_by_type ON events (type)",
+        # The console's narrow copy of the events it lists (check-ins, submissions,
+        # incidents), without face encodings, filled incrementally (console/facts.py) so
+        # pages never parse a province's payloads; `console_seen` is how far each station's
+        # events have been looked at, by event count.
+        """CREATE TABLE console_facts (
+            station_id TEXT NOT NULL,
+            seq {bigint} NOT NULL,
+            type TEXT NOT NULL,
+            sitting_id TEXT NOT NULL,
+            venue_id TEXT NOT NULL,
+            candidate_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            flag TEXT,
+            snapshot_seq {bigint},
+            ticket TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            PRIMARY KEY (station_id, seq)
+        )""",
+        "CREATE INDEX console_facts_by_type ON console_facts (type, at)",
+        "CREATE INDEX console_facts_by_candidate ON console_facts (candidate_id, type)",
+        "CREATE INDEX console_facts_by_sitting ON console_facts (sitting_id, candidate_id, type)",
+        "CREATE INDEX console_facts_flagged ON console_facts (at) WHERE flag IS NOT NULL",
+        """CREATE TABLE console_seen (
+            station_id TEXT PRIMARY KEY,
+            event_count {bigint} NOT NULL
+        )""",
+    ],
 ]
 
 LATEST = len(STEPS)

@@ -38,3 +38,32 @@ def latest_package(store: CentralStore, venue_id: str) -> tuple[dict[str, Any], 
             (venue_id,),
         )
     return (json.loads(row[0]), bytes(row[1])) if row else None
+
+
+def put_roster(store: CentralStore, meta: dict[str, Any], roster: Any) -> int:
+    """Remember who is expected at the package's sitting and venue (the console's
+    "expected" and "no-shows"); a later package for the same venue and sitting replaces
+    its list. Returns the number of candidates kept."""
+    rows = [
+        (
+            str(c.get("sitting_id") or meta["sitting_id"]),
+            str(c["candidate_id"]),
+            str(meta["venue_id"]),
+            str(c.get("ticket", "")),
+            str(c.get("name", "")),
+        )
+        for c in (roster if isinstance(roster, list) else [])
+        if isinstance(c, dict) and c.get("candidate_id")
+    ]
+    with store.db.transaction() as tx:
+        tx.run(
+            "DELETE FROM expected_candidates WHERE venue_id = ? AND sitting_id = ?",
+            (meta["venue_id"], meta["sitting_id"]),
+        )
+        tx.many(
+            "INSERT INTO expected_candidates (sitting_id, candidate_id, venue_id, ticket, name) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sitting_id, candidate_id) DO UPDATE SET "
+            "venue_id = excluded.venue_id, ticket = excluded.ticket, name = excluded.name",
+            rows,
+        )
+    return len(rows)

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from types import TracebackType
+from typing import Any
 
 import uvicorn
 
@@ -25,6 +26,29 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+# Per-connection kernel receive buffer. A client streaming junk fills at most this much of
+# the centre's kernel memory per connection while it is held (sync.central.auth tarpit);
+# the default autotuning lets each one take several MiB. Real stations' requests still flow
+# at full speed on a LAN.
+RECEIVE_BUFFER_BYTES = 256 * 1024
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket for uvicorn, with a bounded receive buffer (inherited by every
+    accepted connection)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
 class BackgroundServer:
     """uvicorn serving `create_app(home, keys)` on host:port in a daemon thread."""
 
@@ -37,13 +61,15 @@ class BackgroundServer:
         port: int = 0,
         ssl_certfile: str | None = None,
         ssl_keyfile: str | None = None,
+        app_options: dict[str, Any] | None = None,
     ) -> None:
+        """`app_options` go to create_app (docs, max_clock_skew, body_idle_timeout)."""
         self.host = host
         self.port = port or free_port(host)
         scheme = "https" if ssl_certfile else "http"
         self.url = f"{scheme}://{host}:{self.port}"
         config = uvicorn.Config(
-            create_app(home, keys),
+            create_app(home, keys, **(app_options or {})),
             host=host,
             port=self.port,
             log_level="warning",
@@ -51,9 +77,18 @@ class BackgroundServer:
             ssl_certfile=ssl_certfile,
             ssl_keyfile=ssl_keyfile,
             timeout_keep_alive=5,
+            h11_max_incomplete_event_size=64 * 1024,
         )
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, name="central-http", daemon=True)
+        self._socket: socket.socket | None = None
+        self._thread = threading.Thread(target=self._serve, name="central-http", daemon=True)
+
+    def _serve(self) -> None:
+        try:
+            self._socket = listening_socket(self.host, self.port)
+        except OSError:
+            return  # start() reports that the service could not start
+        self._server.run(sockets=[self._socket])
 
     def start(self, timeout: float = 15.0) -> BackgroundServer:
         self._thread.start()
@@ -70,6 +105,8 @@ class BackgroundServer:
     def stop(self, timeout: float = 10.0) -> None:
         self._server.should_exit = True
         self._thread.join(timeout)
+        if self._socket is not None:
+            self._socket.close()
 
     def __enter__(self) -> BackgroundServer:
         return self.start()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from sync.central.errors import MalformedRequest
+from sync.central.auth import StationGate, read_body
 from sync.central.home import CentralHome
-from sync.central.http_body import BINARY_BODY, json_object
+from sync.central.http_body import BINARY_BODY, SIGNED_REQUEST, json_object
 from sync.central.uploads import MAX_CHUNK_BYTES, MAX_SNAPSHOT_BYTES
 
 
@@ -45,8 +45,11 @@ class UploadStateOut(BaseModel):
     )
 
 
+MAX_ANNOUNCE_BYTES = 64 * 1024
+
+
 def add_snapshot_routes(
-    app: FastAPI, home: CentralHome, errors: dict[int | str, dict[str, Any]]
+    app: FastAPI, home: CentralHome, gate: StationGate, errors: dict[int | str, dict[str, Any]]
 ) -> None:
     @app.post(
         "/v1/stations/{station_id}/snapshots",
@@ -57,46 +60,47 @@ def add_snapshot_routes(
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": SnapshotAnnounceIn.model_json_schema()}},
-            }
+            },
+            **SIGNED_REQUEST,
         },
     )
-    async def announce_snapshot(station_id: str, request: Request) -> dict[str, Any]:
+    async def announce_snapshot(station_id: str, request: Request) -> Response:
         """Announce a signed snapshot; answers where its upload stands (resume at `received`).
 
         Announcing the same snapshot again returns the same upload. A snapshot already held
         (from a bundle or an earlier upload) is answered complete at once.
         """
-        body = await request.body()
-        if len(body) > 64 * 1024:
-            raise MalformedRequest("snapshot description is too large")
-        document = json_object(body)
+        what = "a snapshot announcement"
+        authed = await gate.enter(request, cap=MAX_ANNOUNCE_BYTES, station_id=station_id, what=what)
+        body = await read_body(request, authed, MAX_ANNOUNCE_BYTES, what=what)
+        document = json_object(body, max_bytes=MAX_ANNOUNCE_BYTES, max_depth=8)
         state = await run_in_threadpool(
             home.begin_snapshot, station_id, document.get("snapshot"), document.get("signature")
         )
-        return state.to_dict()
+        return gate.answer_json(authed, state.to_dict())
 
     @app.post(
         "/v1/stations/{station_id}/snapshots/{upload_id}/chunks",
         response_model=UploadStateOut,
         responses=errors,
         tags=["snapshots"],
-        openapi_extra=BINARY_BODY,
+        openapi_extra={**BINARY_BODY, **SIGNED_REQUEST},
     )
     async def snapshot_chunk(
         station_id: str,
         upload_id: str,
         request: Request,
-        offset: int = Query(ge=0, description="byte offset of this chunk; must equal received"),
-    ) -> dict[str, Any]:
+        offset: int = Query(
+            ge=0,
+            le=MAX_SNAPSHOT_BYTES,
+            description="byte offset of this chunk; must equal received",
+        ),
+    ) -> Response:
         """Append the next chunk (at most 8 MiB). A chunk already held is a no-op; one at
         another offset than `received` answers 409 `upload_offset` (announce again to resume)."""
-        chunks, size = [], 0
-        async for part in request.stream():
-            size += len(part)
-            if size > MAX_CHUNK_BYTES:
-                raise MalformedRequest(f"chunk is over the limit of {MAX_CHUNK_BYTES} bytes")
-            chunks.append(part)
-        state = await run_in_threadpool(
-            home.snapshot_chunk, station_id, upload_id, offset, b"".join(chunks)
+        authed = await gate.enter(
+            request, cap=MAX_CHUNK_BYTES, station_id=station_id, what="a snapshot chunk"
         )
-        return state.to_dict()
+        data = await read_body(request, authed, MAX_CHUNK_BYTES, what="a snapshot chunk")
+        state = await run_in_threadpool(home.snapshot_chunk, station_id, upload_id, offset, data)
+        return gate.answer_json(authed, state.to_dict())

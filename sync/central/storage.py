@@ -7,6 +7,7 @@ in one state.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -351,6 +352,35 @@ class CentralStore:
                 (station_id[:100], reason, detail[:MAX_DETAIL], via[:200], now_iso()),
             )
 
+    def apply_bundle(
+        self,
+        bundle: BundleRecord,
+        events: Sequence[Event],
+        snapshots: Sequence[tuple[str, str, bytes, int | None]],
+        via: str,
+    ) -> ImportResult:
+        """A bundle's events, snapshots (name, media type, data, event seq) and its record,
+        in ONE transaction: all of it is held afterwards, or (on any error) none of it.
+        Raises UnknownStation."""
+        with self.db.transaction() as tx:
+            row = tx.one(
+                f"SELECT {_STATION_COLUMNS} FROM stations WHERE station_id = ?" + tx.lock_suffix,
+                (bundle.station_id,),
+            )
+            if row is None:
+                raise UnknownStation(bundle.station_id)
+            result = self._apply(tx, _station(row), events, via, bundle.sitting_id or None)
+            stored = 0
+            for name, media_type, data, event_seq in snapshots:
+                digest = hashlib.sha256(data).hexdigest()
+                outcome = put_snapshot(
+                    tx, bundle.station_id, name, media_type, data, digest, event_seq, via
+                )
+                stored += outcome == "accepted"
+            result = ImportResult(**{**result.__dict__, "snapshots": stored})
+            _record_bundle(tx, bundle, result)
+        return result
+
     def record_bundle(
         self,
         sha256: str,
@@ -361,26 +391,9 @@ class CentralStore:
         event_count: int,
         result: ImportResult,
     ) -> None:
+        bundle = BundleRecord(sha256, station_id, sitting_id, first_seq, last_seq, event_count)
         with self.db.transaction() as tx:
-            changed = tx.run(
-                "UPDATE bundles SET times_imported = times_imported + 1 WHERE sha256 = ?",
-                (sha256,),
-            )
-            if not changed:
-                tx.run(
-                    "INSERT INTO bundles (sha256, station_id, sitting_id, first_seq, last_seq, "
-                    "event_count, imported_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sha256,
-                        station_id,
-                        sitting_id,
-                        first_seq,
-                        last_seq,
-                        event_count,
-                        now_iso(),
-                        json.dumps(result.to_dict()),
-                    ),
-                )
+            _record_bundle(tx, bundle, result)
 
     def put_snapshot(
         self,
@@ -479,3 +492,37 @@ def put_snapshot(
         (station_id, name, sha256, media_type, event_seq, len(data), data, via, now_iso()),
     )
     return "accepted"
+
+
+@dataclass(frozen=True)
+class BundleRecord:
+    """What the centre keeps of an imported bundle (its `bundles` row)."""
+
+    sha256: str
+    station_id: str
+    sitting_id: str
+    first_seq: int
+    last_seq: int
+    event_count: int
+
+
+def _record_bundle(tx: Tx, bundle: BundleRecord, result: ImportResult) -> None:
+    changed = tx.run(
+        "UPDATE bundles SET times_imported = times_imported + 1 WHERE sha256 = ?",
+        (bundle.sha256,),
+    )
+    if not changed:
+        tx.run(
+            "INSERT INTO bundles (sha256, station_id, sitting_id, first_seq, last_seq, "
+            "event_count, imported_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                bundle.sha256,
+                bundle.station_id,
+                bundle.sitting_id,
+                bundle.first_seq,
+                bundle.last_seq,
+                bundle.event_count,
+                now_iso(),
+                json.dumps(result.to_dict()),
+            ),
+        )

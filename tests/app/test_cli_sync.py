@@ -77,11 +77,21 @@ def test_status_push_and_status_again(venue: Venue) -> None:
     bad = examkiosk("sync", "config", "--data-dir", venue.dir, "--central", "ftp://x", ok=False)
     assert bad.returncode == 2 and "not valid" in bad.stderr
 
-    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url)
-    # Changing the centre is a signed-in, audited act: three more events (two sign-ins, one
-    # of them for the refused ftp:// address, and the change itself).
+    insecure = examkiosk(
+        "sync", "config", "--data-dir", venue.dir, "--central", venue.server.url, ok=False
+    )
+    assert insecure.returncode == 2 and "HTTPS" in insecure.stderr
+    assert "Traceback" not in insecure.stderr
+    examkiosk(
+        "sync", "config", "--data-dir", venue.dir, "--central", venue.server.url,
+        "--dev-allow-http",
+    )  # fmt: skip
+    # Changing the centre is a signed-in, audited act: sign-ins (also for the refused ftp://
+    # and http:// addresses), the change itself, and the development switch it turned on.
     audited = [e.type for e in venue.station.events()[total:]]
-    assert audited == ["audit.signed_in", "audit.signed_in", "audit.sync_settings_changed"]
+    assert audited == ["audit.signed_in"] * 3 + [
+        "audit.sync_settings_changed", "sync.dev_plain_http",
+    ]  # fmt: skip
     total = len(station_events(venue.station))
     online = venue.json("sync", "status")
     assert online["online"] is True and online["backlog_events"] == total
@@ -103,6 +113,7 @@ def test_status_push_and_status_again(venue: Venue) -> None:
 
 def test_unreachable_centre_is_a_quick_clear_failure(venue: Venue) -> None:
     nowhere = f"http://127.0.0.1:{free_port()}"
+    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", nowhere, "--dev-allow-http")
     started = time.monotonic()
     result = examkiosk("sync", "push", "--data-dir", venue.dir, "--central", nowhere, ok=False)
     assert result.returncode == 1
@@ -135,6 +146,8 @@ def test_push_killed_midway_then_again_holds_every_event_once(venue: Venue) -> N
     add_answers(venue.station, 2200)  # 5 batches
     add_snapshots(venue.station, 2, 600_000)  # 3 chunks each
     central = venue.demo.central
+    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url,
+              "--dev-allow-http")  # fmt: skip
     with FaultProxy(venue.server.port, seed=6, rate=1.0) as proxy:
         proxy.script = ["delay"] * 10_000  # only slowness: the kills are the fault under test
         args = ("sync", "push", "--data-dir", venue.dir, "--central", proxy.url)
@@ -181,7 +194,8 @@ def _import(venue: Venue, bundle: Path) -> dict:  # type: ignore[type-arg]
 def test_usb_and_http_in_any_order_end_in_one_central_state(venue: Venue, tmp_path: Path) -> None:
     usb = tmp_path / "usb"
     usb.mkdir()
-    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url)
+    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url,
+              "--dev-allow-http")  # fmt: skip
     first = venue.json("bundle", "export", "--out", str(usb))
     assert Path(first["path"]).name == f"ST-DEMO-01-1-{first['last_seq']}.ekb"
     assert _import(venue, Path(first["path"]))["accepted"] == first["event_count"]
@@ -231,7 +245,8 @@ def test_usb_and_http_in_any_order_end_in_one_central_state(venue: Venue, tmp_pa
 def test_a_station_restored_from_an_old_copy_is_flagged_not_merged(
     venue: Venue, tmp_path: Path
 ) -> None:
-    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url)
+    examkiosk("sync", "config", "--data-dir", venue.dir, "--central", venue.server.url,
+              "--dev-allow-http")  # fmt: skip
     venue.json("sync", "push")
     venue.station.close()
     backup = tmp_path / "backup"

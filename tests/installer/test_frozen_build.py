@@ -1,6 +1,8 @@
-"""The PyInstaller build starts and does real work: the whole venue loop, face check included.
+"""The installed program starts and does real work: the whole venue loop, face check included.
 
-Building takes about a minute and a half on two cores, so it is built once for the module.
+It runs from the Debian package unpacked into a throwaway root (dpkg-deb -x), through the
+package's `current` symlink, so these tests cover the PyInstaller build and the package's
+layout at once. Build and package are made once per session (tests/installer/conftest.py).
 """
 
 from __future__ import annotations
@@ -8,49 +10,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
+from tests.installer.conftest import program_env
 
 
 @pytest.fixture(scope="module")
-def frozen(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    work = tmp_path_factory.mktemp("pyinstaller")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "PyInstaller",
-            "--noconfirm",
-            "--distpath",
-            str(work / "dist"),
-            "--workpath",
-            str(work / "build"),
-            str(REPO / "installer" / "examkiosk.spec"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-4000:]
-    exe = work / "dist" / "examkiosk" / "examkiosk"
-    assert exe.is_file()
-    return exe
+def frozen(unpacked: Path) -> Path:
+    return unpacked / "opt" / "examkiosk" / "current" / "examkiosk"
 
 
 def _env() -> dict[str, str]:
-    # No virtualenv on PATH: the build must carry everything it needs.
-    return {
-        "PATH": "/usr/bin:/bin",
-        "HOME": "/tmp",
-        "EXAMKIOSK_LANG": "en",
-        "QT_QPA_PLATFORM": "offscreen",
-    }
+    return program_env()
 
 
 def test_frozen_build_reports_its_version(frozen: Path) -> None:

@@ -18,7 +18,7 @@ from cryptography.x509.oid import NameOID
 from sync.central.home import CentralHome
 from sync.central.server import BackgroundServer, free_port
 from sync.client import SyncClient, full_jitter
-from sync.crypto import KeyPair
+from sync.crypto import KeyPair, PublicKeys
 from sync.events import GENESIS_HASH, Event, compute_hash
 from sync.worker import SyncWorker
 
@@ -51,9 +51,12 @@ class ListOutbox:
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[CentralHome]:
     home = CentralHome(tmp_path / "central")
-    home.init("client test passphrase")
+    CENTRAL_KEYS[:] = [home.init(PASSPHRASE)]
     yield home
     home.close()
+
+
+PASSPHRASE = "client test passphrase"
 
 
 def station(home: CentralHome, station_id: str = "SEAT-01") -> tuple[KeyPair, ListOutbox]:
@@ -62,9 +65,19 @@ def station(home: CentralHome, station_id: str = "SEAT-01") -> tuple[KeyPair, Li
     return keys, ListOutbox(station_id)
 
 
+def serve(home: CentralHome, **kw) -> BackgroundServer:  # type: ignore[no-untyped-def]
+    return BackgroundServer(home, home.unlock(PASSPHRASE), **kw)
+
+
 def client_for(url: str, keys: KeyPair, outbox: ListOutbox, **kw) -> SyncClient:  # type: ignore[no-untyped-def]
+    """A station's client trusting `central` (default: the test's centre, set by the fixture)."""
     kw.setdefault("backoff_base", 0.01)
+    kw.setdefault("central_keys", CENTRAL_KEYS[0])
+    kw.setdefault("allow_plain_http", url.startswith("http://"))
     return SyncClient(url, outbox.station_id, keys, outbox.read, last_seq=outbox.last_seq, **kw)
+
+
+CENTRAL_KEYS: list[PublicKeys] = []
 
 
 def held(home: CentralHome, station_id: str) -> list[str]:
@@ -74,7 +87,7 @@ def held(home: CentralHome, station_id: str) -> list[str]:
 def test_pass_sends_the_backlog_once_and_resumes_from_the_ack(home: CentralHome) -> None:
     keys, outbox = station(home)
     outbox.append(1234)
-    with BackgroundServer(home) as server:
+    with serve(home) as server:
         client = client_for(server.url, keys, outbox, batch_events=200)
         first = client.sync_once()
         assert first.ok and first.complete and first.sent_events == 1234 and first.batches == 7
@@ -113,7 +126,7 @@ def test_worker_shows_offline_backlog_then_catches_up_on_force(home: CentralHome
         offline = worker.status()
         assert not offline.online and offline.backlog_events == 300
         assert offline.backlog_bytes > 300 * 100 and offline.last_success is None
-        with BackgroundServer(home, port=port):
+        with serve(home, port=port):
             result = worker.sync_now(timeout=30)
             assert result is not None and result.ok and result.complete
         status = worker.status()
@@ -128,7 +141,7 @@ def test_worker_shows_offline_backlog_then_catches_up_on_force(home: CentralHome
 def test_restored_station_database_is_reported_not_merged(home: CentralHome) -> None:
     keys, outbox = station(home)
     outbox.append(150)
-    with BackgroundServer(home) as server:
+    with serve(home) as server:
         assert client_for(server.url, keys, outbox).sync_once().complete
         original = list(outbox.events)
         outbox.events = outbox.events[:100]  # restored from a backup taken at seq 100
@@ -143,7 +156,7 @@ def test_restored_station_database_is_reported_not_merged(home: CentralHome) -> 
 def test_unregistered_station_gets_the_centres_reason(home: CentralHome) -> None:
     outbox = ListOutbox("UNKNOWN-9")
     outbox.append(3)
-    with BackgroundServer(home) as server:
+    with serve(home) as server:
         result = client_for(server.url, KeyPair.generate(), outbox).sync_once()
     assert not result.ok and "not registered" in result.error and "登记" in result.error_zh
 
@@ -183,7 +196,7 @@ def test_tls_is_verified_against_the_pinned_ca(home: CentralHome, tmp_path: Path
     keys, outbox = station(home)
     outbox.append(20)
     ca, cert, key = _tls_files(tmp_path)
-    with BackgroundServer(home, ssl_certfile=str(cert), ssl_keyfile=str(key)) as server:
+    with serve(home, ssl_certfile=str(cert), ssl_keyfile=str(key)) as server:
         assert server.url.startswith("https://")
         unpinned = client_for(server.url, keys, outbox).sync_once()
         assert not unpinned.ok and "certificate" in unpinned.error

@@ -133,13 +133,15 @@ def test_sync_now_sends_every_event_to_the_centre(
 
     home = CentralHome(venue_dir / "central")
     with BackgroundServer(home, home.unlock(passphrase)) as server:
-        save_central(station, server.url)
+        save_central(station, server.url, allow_plain_http=True)
         admin.sync_now()
         qtbot.waitUntil(lambda: "已同步" in admin.sync_result.text(), timeout=30_000)
     row = next(s for s in home.report()["stations"] if s["station_id"] == station.station_id)
     assert row["events"]["count"] == len(station.events())
     qtbot.waitUntil(lambda: "0 条记录" in admin.sync_info.text(), timeout=10_000)
     assert server.url in admin.sync_info.text()
+    # The development switch (plain http to this machine) is shown, in red.
+    assert "color:#c0392b'><b>开发开关" in admin.sync_info.text()
 
 
 def test_sync_now_without_a_reachable_centre_says_so_and_keeps_everything(
@@ -148,8 +150,9 @@ def test_sync_now_without_a_reachable_centre_says_so_and_keeps_everything(
     from examkiosk.core.sync_state import save_central
     from sync.central.server import free_port
 
+    # nothing listens there
+    save_central(station, f"http://127.0.0.1:{free_port()}", allow_plain_http=True)
     before = len(station.events())
-    save_central(station, f"http://127.0.0.1:{free_port()}")  # nothing listens there
     admin.sync_now()
     qtbot.waitUntil(lambda: admin.sync_button.isEnabled(), timeout=30_000)
     assert "已同步" not in admin.sync_result.text() and admin.sync_result.text()
@@ -169,7 +172,7 @@ def test_background_sync_shows_the_station_online_and_empties_the_backlog(
     background = BackgroundSync(station, ops, interval=3600)
     assert background.start() is False  # no centre configured: nothing runs
     with BackgroundServer(home, home.unlock(passphrase)) as server:
-        save_central(station, server.url)
+        save_central(station, server.url, allow_plain_http=True)
         screen = AdminScreen(station, ops, None, background=background)
         qtbot.addWidget(screen)
         screen.show()

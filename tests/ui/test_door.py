@@ -103,6 +103,13 @@ def test_simulated_card_shows_verdict_and_admit_is_recorded(
     qtbot.waitUntil(lambda: door.overview.numbers["admitted"].text() == "1", timeout=10_000)
     assert door.overview.numbers["not_arrived"].text() == "19"
     assert door.overview.numbers["expected"].text() == "20"
+    # The live face goes to the centre with the check-in, for the hired-gun search.
+    event = next(e for e in station.events() if e.type == "checkin.admitted")
+    encoding = event.payload["face_encoding"]
+    if faces_dir() is not None:
+        assert len(encoding) == 128 and all(isinstance(v, float) for v in encoding)
+    else:
+        assert encoding is None
 
 
 def test_refusing_needs_a_reason_and_records_nothing_without_one(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from examkiosk.core.authz import Person
 from examkiosk.core.errors import KioskError
@@ -30,8 +30,10 @@ from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.audit_view import AuditDialog
 from examkiosk.ui.admin.invigilator import InvigilatorTools
+from examkiosk.ui.admin.operations import OperationsPanel
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
+from examkiosk.ui.admin.update import UpdatePanel
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
@@ -162,7 +164,9 @@ class AdminScreen(QWidget):
             0,
             1,
         )
-        grid.addWidget(
+        export_column = QVBoxLayout()  # issue 15: the update panel sits under the export
+        export_column.setSpacing(12)
+        export_column.addWidget(
             card(
                 label(self.texts, "导出同步包", "Export a sync bundle", role="heading"),
                 label(
@@ -178,8 +182,11 @@ class AdminScreen(QWidget):
                 stretch=True,
             ),
             1,
-            1,
         )
+        self.update_panel = UpdatePanel(station, ops, self.guarded)
+        export_column.addWidget(self.update_panel)
+        grid.addLayout(export_column, 1, 1)
+        grid.addWidget(card(OperationsPanel(station, ops, self, guarded=self.guarded)), 2, 0, 1, 2)
         for column in (0, 1):
             grid.setColumnStretch(column, 1)
         for row in (0, 1):
@@ -287,6 +294,7 @@ class AdminScreen(QWidget):
         self.texts.apply()
         self.import_progress.retranslate()
         self.export_progress.retranslate()
+        self.update_panel.retranslate()
         for name, (zh, en, colour) in self._results.items():
             self._set_result(name, zh, en, colour)
         self._render_summary()
@@ -439,6 +447,16 @@ class AdminScreen(QWidget):
         sync.append(
             (tr("考试中心地址", "Exam centre"), s.central_url or tr("未配置", "not configured"))
         )
+        if s.dev_plain_http:  # the development switch: plain http to this machine (issue 10)
+            sync.append(
+                (
+                    _WARN,
+                    tr(
+                        "开发开关：允许明文 http（仅限本机）",
+                        "development switch: plain http (this machine only)",
+                    ),
+                )
+            )
         if self.live is not None:
             sync.append(
                 (
@@ -496,11 +514,18 @@ def _when(stamp: str | None) -> str:
         return stamp
 
 
+_WARN = "⚠"
+
+
 def _table(rows: list[tuple[str, str]]) -> str:
+    def value(k: str, v: str) -> str:
+        red = " style='color:#c0392b'" if k == _WARN else ""  # a warning row shows in red
+        return f"<td{red}><b>{html.escape(v)}</b></td>"
+
     return (
         "<table cellspacing=6>"
         + "".join(
-            f"<tr><td style='color:#5b6776'>{html.escape(k)}</td><td><b>{html.escape(v)}</b></td></tr>"
+            f"<tr><td style='color:#5b6776'>{html.escape(k)}</td>{value(k, v)}</tr>"
             for k, v in rows
         )
         + "</table>"

@@ -30,6 +30,7 @@ class StationSummary:
     central_url: str
     sync: SyncStatus
     last_export: dict[str, Any] | None
+    dev_plain_http: bool = False
 
 
 def station_summary(station: Station) -> StationSummary:
@@ -57,4 +58,5 @@ def station_summary(station: Station) -> StationSummary:
         central_url=state.central_url,
         sync=initial_status(station, state),
         last_export=state.last_export,
+        dev_plain_http=state.allow_plain_http,
     )

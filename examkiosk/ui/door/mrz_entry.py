@@ -1,58 +1,32 @@
-"""The passport key box: shown when the reader finds a passport chip it cannot open.
+"""The chip key box: shown when the reader finds an ICAO chip (passport or ID card) it
+cannot open.
 
 The roster carries no passport number or expiry date, so the invigilator gives the chip's
-BAC key here: typed as "DOCNO,BIRTH,EXPIRY" (dates YYMMDD or YYYY-MM-DD), or the machine-
-readable zone from an MRZ scanner (the passport's lower line of 44 characters, the whole
-two-line zone, or the first two lines of an ID card), check digits verified.
+key here, in either of two fields:
+- the MRZ data: typed as "DOCNO,BIRTH,EXPIRY" (dates YYMMDD or YYYY-MM-DD), or the
+  machine-readable zone from an MRZ scanner (a passport's TD3 lower line or both lines, an
+  ID card's TD1 first two lines or all three), check digits verified before the chip is
+  touched (`hardware.cards.mrz.key_from_text`);
+- the CAN: the 6 digits printed on the front of newer ID cards (PACE chips accept it).
+Either emits `key_entered` with the key; Enter in a field confirms it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.widgets import Texts, button, label, set_role
-from hardware.cards.errors import MalformedCardData
-from hardware.cards.mrz import BacKey, parse_mrz
+from hardware.cards.mrz import AccessKey, MrzTextError, can_from_text, key_from_text
 
-_TD3_LINE1 = "P<" + "<" * 42  # stands in for the name line a scanner may not send
-_TD1_LINE3 = "<" * 30
-
-
-def bac_key_from_text(text: str) -> BacKey:
-    """The BAC key in typed or scanned text; ValueError with (zh, en) args if there is none."""
-    raw = text.strip().upper()
-    if "," in raw:
-        try:
-            return BacKey.parse(raw)
-        except ValueError:
-            raise ValueError(
-                "格式应为：证件号码,出生日期,有效期（如 E12345678,1990-01-15,2034-01-01）",
-                "Use DOCNO,BIRTH,EXPIRY (e.g. E12345678,1990-01-15,2034-01-01)",
-            ) from None
-    zone = "".join(raw.split())
-    padded = {44: _TD3_LINE1 + zone, 88: zone, 60: zone + _TD1_LINE3, 90: zone}.get(len(zone))
-    if padded is None:
-        raise ValueError(
-            "请扫描护照下方的机读码行，或输入：证件号码,出生日期,有效期",
-            "Scan the passport's machine-readable line, or type DOCNO,BIRTH,EXPIRY",
-        )
-    try:
-        data = parse_mrz(padded)
-    except MalformedCardData:
-        data = None
-    if data is None or not data.check_digits_ok:
-        raise ValueError(
-            "机读码校验位不符，请重新扫描或手工输入三项",
-            "The machine-readable zone's check digits do not match: scan it again or type the "
-            "three items",
-        )
-    return BacKey(data.document_number, data.birth_yymmdd, data.expiry_yymmdd)
+bac_key_from_text = key_from_text  # the name the door used before the CAN box existed
 
 
 class MrzEntry(QWidget):
-    """Emits `key_entered(BacKey)` when the invigilator confirms a well-formed key."""
+    """Emits `key_entered(BacKey | CanKey)` when the invigilator confirms a well-formed key."""
 
     key_entered = Signal(object)
 
@@ -67,23 +41,33 @@ class MrzEntry(QWidget):
             "证件号码,出生日期,有效期 或扫描机读码",
             "DOCNO,BIRTH,EXPIRY or scan the MRZ",
         )
+        self.can = QLineEdit()
+        self.can.setObjectName("mrz_can")
+        self.can.setMaxLength(6)
+        self.texts.bind(
+            self.can.setPlaceholderText,
+            "或：身份证正面 6 位 CAN",
+            "or: the ID card's 6-digit CAN",
+        )
         self.feedback = QLabel()
         self.feedback.setObjectName("mrz_feedback")
         self.feedback.setWordWrap(True)
-        self.ok = button(self.texts, "读取护照", "Read passport", role="primary", name="mrz_ok")
+        self.ok = button(self.texts, "读取芯片", "Read chip", role="primary", name="mrz_ok")
         self.ok.clicked.connect(self.submit)
         self.field.returnPressed.connect(self.submit)  # MRZ scanners end with Enter
+        self.can.returnPressed.connect(self.submit_can)
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.field, 1)
+        row.addWidget(self.field, 3)
+        row.addWidget(self.can, 1)
         row.addWidget(self.ok)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(
             label(
                 self.texts,
-                "护照芯片需要机读码信息",
-                "The passport chip needs its MRZ data",
+                "证件芯片需要机读码信息或 CAN",
+                "The document's chip needs its MRZ data or CAN",
                 role="heading",
             )
         )
@@ -100,14 +84,24 @@ class MrzEntry(QWidget):
     def dismiss(self) -> None:
         self.setVisible(False)
         self.field.clear()
+        self.can.clear()
         self.feedback.clear()
 
     def submit(self) -> None:
+        """The MRZ field, or the CAN field when only that one is filled."""
+        if not self.field.text().strip() and self.can.text().strip():
+            self.submit_can()
+            return
+        self._emit(lambda: key_from_text(self.field.text()))
+
+    def submit_can(self) -> None:
+        self._emit(lambda: can_from_text(self.can.text()))
+
+    def _emit(self, make: Callable[[], AccessKey]) -> None:
         try:
-            key = bac_key_from_text(self.field.text())
-        except ValueError as exc:
-            zh, en = exc.args if len(exc.args) == 2 else (str(exc), str(exc))
-            self.feedback.setText(tr(zh, en))
+            key: AccessKey = make()
+        except MrzTextError as exc:
+            self.feedback.setText(tr(exc.zh, exc.en))
             set_role(self.feedback, "error")
             return
         self.feedback.setText(tr("正在读取芯片……", "Reading the chip…"))

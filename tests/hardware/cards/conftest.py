@@ -1,8 +1,8 @@
 """A private pcscd (with a vpcd reader on a free port) for this directory's tests.
 
 Started once per session through `hardware.sim.pcscd_service` and stopped at the end. If a
-pcscd is already running on this machine, the PC/SC tests skip and say so (only one pcscd
-can run at a time); the parser, serial-reader and manual-entry tests still run.
+pcscd is already running on this machine (only one can run at a time) or pcscd/vpcd are not
+installed, the PC/SC tests fail and say why: no silent skips.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ def pcscd() -> Iterator[pcscd_service.PrivatePcscd]:
     try:
         service = pcscd_service.shared()
     except pcscd_service.PcscdBusy as exc:
-        pytest.skip(
+        pytest.fail(
             f"PC/SC tests need their own pcscd: {exc}. Stop it (e.g. `systemctl stop pcscd.socket pcscd`) and rerun."
         )
     except pcscd_service.PcscdMissing as exc:
-        pytest.skip(f"PC/SC tests: {exc}")
+        pytest.fail(f"PC/SC tests: {exc}")
     yield service
     pcscd_service.release()
 
@@ -42,5 +42,5 @@ def pki() -> DemoPki:
 def face_jpeg() -> bytes:
     path = FACES / "edge" / "obama_240p.jpg"
     if not path.exists():
-        pytest.skip(f"test photo not found at {path}")
+        pytest.fail(f"test photo not found at {path}")
     return path.read_bytes()

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from PIL import Image
 
-from hardware.cards.document import DocumentType, PassiveAuth, ReadingMethod
+from hardware.cards.document import CheckResult, DocumentType, PassiveAuth, ReadingMethod
 from hardware.cards.errors import AccessDenied, BacKeyNeeded
 from hardware.cards.mrz import BacKey
 from hardware.cards.pcsc import PcscCardReader
@@ -119,24 +119,34 @@ def test_dg2_not_matching_sod_fails_passive_authentication(
     assert "DG2" in doc.extra["passive_auth_detail"]
 
 
-def test_signer_from_an_untrusted_csca_fails_when_csca_list_configured(
+def test_without_a_csca_list_passive_authentication_is_not_checked_never_passed(
+    pcscd: PrivatePcscd, passport: Passport
+) -> None:
+    lax = PcscCardReader(pcscd.readers[1])
+    try:
+        with VpcdSlot(EmrtdCard(passport), pcscd.port + 1):
+            doc = lax.read(5, bac=passport.key)
+    finally:
+        lax.close()
+    assert doc is not None and doc.passive_auth == PassiveAuth.NO_CSCA
+    assert doc.extra["csca"] == "not_configured"
+    passive = next(c for c in doc.checks if c.kind == "passive")
+    assert passive.result == CheckResult.NOT_CHECKED
+    assert "未配置 CSCA 列表" in passive.zh and "no CSCA list" in passive.en
+
+
+def test_signer_whose_csca_is_not_listed_is_not_a_pass(
     pcscd: PrivatePcscd, passport: Passport
 ) -> None:
     other = make_pki("XXX")
     strict = PcscCardReader(pcscd.readers[0], csca=[other.csca_cert])
-    lax = PcscCardReader(pcscd.readers[1])
     try:
         with VpcdSlot(EmrtdCard(passport), pcscd.port):
             doc = strict.read(5, bac=passport.key)
-        with VpcdSlot(EmrtdCard(passport), pcscd.port + 1):
-            unconfigured = lax.read(5, bac=passport.key)
     finally:
         strict.close()
-        lax.close()
-    assert doc is not None and doc.passive_auth == PassiveAuth.FAILED
-    assert doc.extra["csca"] == "untrusted"
-    assert unconfigured is not None and unconfigured.passive_auth == PassiveAuth.PASSED
-    assert unconfigured.extra["csca"] == "not_configured"
+    assert doc is not None and doc.passive_auth == PassiveAuth.UNKNOWN_CSCA
+    assert doc.extra["csca"] == "unknown"
 
 
 def test_a_card_left_on_the_reader_is_read_once(

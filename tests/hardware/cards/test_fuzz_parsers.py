@@ -16,13 +16,17 @@ from hypothesis import strategies as st
 from hardware.cards import gat467
 from hardware.sim.eid_card import identity_file
 from hardware.sim.emrtd_card import issue_passport, make_pki
+from hardware.sim.emrtd_issue import master_list
 from hardware.sim.gat467_emulator import foreign_text, resident_text
 
 from .fuzz_targets import TARGETS
 
 
 def _seeds() -> dict[str, list[bytes]]:
-    passport = issue_passport(pki=make_pki(), photo_bytes=3000)
+    pki = make_pki()
+    passport = issue_passport(
+        pki=pki, photo_bytes=3000, aa="ec", ca="NIST256p", pace=("0.4.0.127.0.7.2.2.4.2.2", 13)
+    )
     base = resident_text()
     frame = gat467.encode_frame(bytes([0, 0, 0x90]) + (256).to_bytes(2, "big") + b"\x00\x00" + base)
     return {
@@ -33,6 +37,9 @@ def _seeds() -> dict[str, list[bytes]]:
         "base_text": [base, foreign_text(), resident_text(card_type="J")],
         "eid": [identity_file()],
         "mrz": [passport.mrz.encode()],
+        "security_infos": [passport.files[b"\x01\x1c"], passport.files[b"\x01\x0e"]],
+        "master_list": [master_list([pki.csca_cert], signer=pki)],
+        "file_header": [passport.files[b"\x01\x02"][:8], b"\x75\x83\x01\x80\x00"],
     }
 
 

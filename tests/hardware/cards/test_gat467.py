@@ -18,7 +18,12 @@ from hardware.cards.errors import (
 )
 from hardware.cards.gat467 import Gat467Reader, decode_frame, encode_frame
 from hardware.cards.wlt import NO_PHOTO_EN, WltDecoder, WltDecoderUnavailable
-from hardware.sim.gat467_emulator import Gat467Emulator, foreign_text, resident_text
+from hardware.sim.gat467_emulator import (
+    Gat467Emulator,
+    foreign_2023_text,
+    foreign_text,
+    resident_text,
+)
 
 WLT = bytes(range(256)) * 4
 
@@ -83,10 +88,44 @@ def test_hmt_residence_permit_and_foreign_permanent_layouts(
     assert foreign.extra["english_name"] == "SMITH JOHN" and foreign.name == "史密斯"
 
 
+def test_2023_foreign_permanent_resident_layout(
+    emulator: Gat467Emulator, reader: Gat467Reader
+) -> None:
+    # the National Immigration Administration's published sample number: a Saudi (682) man
+    # born 1985-01-01 who applied in Jiangsu (32)
+    long_name = "ABDULLAH BIN MOHAMMED, ABDULRAHMAN KHALID FAISAL"  # over 35 characters
+    emulator.place(
+        foreign_2023_text(
+            chinese="阿卜杜拉", english=long_name, birth="19850101",
+            number="932682198501010017", nationality="SAU", renewals="01",
+        )
+    )  # fmt: skip
+    doc = reader.read(2)
+    assert doc is not None and doc.doc_type == DocumentType.CN_FOREIGN_PERMANENT
+    assert (doc.number, doc.name, doc.sex, doc.nationality) == (
+        "932682198501010017",
+        "阿卜杜拉",
+        "M",
+        "SAU",
+    )
+    assert doc.extra["english_name"] == long_name[:46]
+    assert doc.extra["card_version"] == "2023" and doc.extra["nationality_number"] == "682"
+    assert doc.birth_date is not None and doc.birth_date.isoformat() == "1985-01-01"
+
+
+def test_2023_number_with_a_wrong_check_digit_is_refused(
+    emulator: Gat467Emulator, reader: Gat467Reader
+) -> None:
+    emulator.place(foreign_2023_text(birth="19850101", number="932682198501010018"))
+    with pytest.raises(MalformedCardData) as info:
+        reader.read(2)
+    assert "check digit" in info.value.detail
+
+
 def test_unknown_layout_is_reported_not_guessed(
     emulator: Gat467Emulator, reader: Gat467Reader
 ) -> None:
-    emulator.place(resident_text(card_type="Y"))
+    emulator.place(resident_text(card_type="Z"))
     with pytest.raises(UnknownLayout) as info:
         reader.read(2)
     assert "不支持的证件版式" in info.value.zh

@@ -90,3 +90,44 @@ class SqliteOutbox:
 
     def close(self) -> None:
         self.conn.close()
+
+
+def signed(
+    method: str,
+    url: str,
+    station_id: str,
+    keys: Any,
+    body: bytes = b"",
+    *,
+    headers: dict[str, str] | None = None,
+    timestamp: int | None = None,
+    timeout: float = 30,
+) -> Any:
+    """A request signed as `station_id` with `keys` (sync.reqsign), as a station sends it.
+    The answer carries `.signed_by_centre(central_public_keys)`."""
+    import time
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from sync.reqsign import H_ANSWER_SIGNATURE, answer_is_genuine, sign_request
+
+    parts = urlsplit(url)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    stamp = int(time.time()) if timestamp is None else timestamp
+    request = sign_request(keys, station_id, method, target, body, stamp)
+    all_headers = {**request.headers, **(headers or {})}
+    if body and "Content-Type" not in all_headers:
+        all_headers["Content-Type"] = "application/json"
+    response = requests.request(
+        method, url, data=body if body else None, headers=all_headers, timeout=timeout
+    )
+
+    def signed_by_centre(central: Any) -> bool:
+        return answer_is_genuine(
+            central, station_id, request.signature, response.status_code, response.content,
+            response.headers.get(H_ANSWER_SIGNATURE),
+        )  # fmt: skip
+
+    response.signed_by_centre = signed_by_centre  # type: ignore[attr-defined]
+    return response

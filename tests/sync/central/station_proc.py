@@ -1,7 +1,7 @@
 """A station in its own process, for the kill tests: owns an outbox in a SQLite file, adds
 events, and syncs them with SyncClient. Prints `sync` before a pass and `pass <json>` after.
 
-usage: station_proc.py OUTBOX STATION_ID KEY_HEX URL APPEND TARGET
+usage: station_proc.py OUTBOX STATION_ID KEY_HEX URL APPEND TARGET CENTRAL_KEYS_JSON
 Appends APPEND events (never past TARGET) then runs one pass; exits 0 printing `done` when
 the centre holds everything up to TARGET.
 """
@@ -18,15 +18,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from helpers import SqliteOutbox
 
 from sync.client import SyncClient
-from sync.crypto import KeyPair
+from sync.crypto import KeyPair, PublicKeys
 
 
 def main() -> int:
-    outbox_path, station_id, key_hex, url, append, target = sys.argv[1:7]
+    outbox_path, station_id, key_hex, url, append, target, central = sys.argv[1:8]
     outbox = SqliteOutbox(Path(outbox_path), station_id)
     keys = KeyPair.from_bytes(bytes.fromhex(key_hex))
     client = SyncClient(url, station_id, keys, outbox.read, last_seq=outbox.last_seq,
-                        batch_events=15, attempts=2, backoff_base=0.01)  # fmt: skip
+                        central_keys=PublicKeys.from_dict(json.loads(central)),
+                        allow_plain_http=True, batch_events=15, attempts=2,
+                        backoff_base=0.01)  # fmt: skip
     missing = int(target) - outbox.last_seq()
     if missing > 0:
         outbox.append(min(int(append), missing))

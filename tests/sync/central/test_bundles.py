@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import requests
 
 from sync.bundle import Snapshot, write_bundle
 from sync.central.server import BackgroundServer
@@ -18,7 +17,7 @@ from sync.crypto import KeyPair
 from sync.errors import FormatError
 
 from .conftest import PASSPHRASE, Central
-from .helpers import make_events
+from .helpers import make_events, signed
 from .test_http import post, signed_body
 
 REPO = Path(__file__).resolve().parents[3]
@@ -50,14 +49,15 @@ def test_bundles_any_order_any_number_of_times_after_http(
     bundle(central, keys, whole, events, [photo])
 
     # HTTP first for the middle, then bundles out of order, repeated, and the whole one twice.
-    post(f"{server.url}/v1/stations/ST1/events", signed_body(keys, events[250:350]))
+    post(f"{server.url}/v1/stations/ST1/events", signed_body(keys, events[250:350]), keys=keys)
     r3 = central.home.import_bundle(parts[2], central.keys)
     assert r3.accepted == 200 and r3.gaps == [(1, 250), (351, 400)]
     r1 = central.home.import_bundle(parts[0], central.keys)
     assert r1.gaps == [(201, 250), (351, 400)]
     assert central.home.import_bundle(parts[0], central.keys).duplicates == 200
-    with whole.open("rb") as fh:
-        uploaded = requests.post(f"{server.url}/v1/bundles", data=fh.read(), timeout=30)
+    uploaded = signed("POST", f"{server.url}/v1/bundles", "ST1", keys, whole.read_bytes(),
+                      headers={"Content-Type": "application/octet-stream"})  # fmt: skip
+    assert uploaded.signed_by_centre(central.home.public_keys())
     assert uploaded.status_code == 200, uploaded.text
     assert uploaded.json()["accepted"] == 100 and uploaded.json()["snapshots"] == 1
     again = central.home.import_bundle(whole, central.keys)

@@ -45,6 +45,8 @@ def test_after_the_network_calms_down_every_event_is_held_once(
                 sid,
                 keys,
                 outbox.read,
+                central_keys=central.home.public_keys(),
+                allow_plain_http=True,
                 batch_events=60,
                 attempts=3,
                 backoff_base=0.01,
@@ -89,6 +91,7 @@ def test_retry_after_is_honoured(central: Central, server: BackgroundServer) -> 
         proxy.rng = random.Random(3)
         proxy.rng.random = lambda: 0.0  # type: ignore[method-assign]  # always Retry-After: 1
         client = SyncClient(proxy.url, "ST1", keys, outbox.read, backoff_base=0.001,
+                            central_keys=central.home.public_keys(), allow_plain_http=True,
                             sleep=slept.append)  # fmt: skip
         result = client.sync_once()
     assert result.ok and result.complete

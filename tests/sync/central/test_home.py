@@ -21,6 +21,7 @@ from sync.errors import WrongPassphrase
 from sync.package import PackageMeta, open_package
 
 from .conftest import Central
+from .helpers import signed
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -93,10 +94,14 @@ def test_stations_fetch_the_package_issued_for_their_venue(
         central_key_id=central.keys.public().key_id,
     )  # fmt: skip
     central.home.issue_package({"paper": {"items": []}}, meta, central.keys, [station.public()])
-    answer = requests.get(f"{server.url}/v1/venues/V1/package", timeout=10)
-    assert answer.status_code == 200
+    answer = signed("GET", f"{server.url}/v1/venues/V1/package", "SEAT-01", station)
+    assert answer.status_code == 200 and answer.signed_by_centre(central.keys.public())
     got, content = open_package(answer.content, central=central.home.public_keys(),
                                 station=station, venue_id="V1", now=now)  # fmt: skip
     assert got.version == 3 and content["paper"] == {"items": []}
-    missing = requests.get(f"{server.url}/v1/venues/V2/package", timeout=10)
+    other = signed("GET", f"{server.url}/v1/venues/V2/package", "SEAT-01", station)
+    assert other.status_code == 403 and other.json()["reason"] == "wrong_venue"
+    seat2 = central.station("SEAT-02", "V2")
+    missing = signed("GET", f"{server.url}/v1/venues/V2/package", "SEAT-02", seat2)
     assert missing.status_code == 404 and missing.json()["reason"] == "no_package"
+    assert requests.get(f"{server.url}/v1/venues/V1/package", timeout=10).status_code == 401

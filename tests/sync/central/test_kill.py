@@ -55,7 +55,8 @@ def test_station_killed_mid_sync_loses_and_duplicates_nothing(
     with FaultProxy(server.port, seed=kills, rate=0.3) as proxy:
         # Only slowness here: the kills are the fault under test.
         proxy.rng.choice = lambda _seq: "delay"  # type: ignore[method-assign]
-        args = [str(outbox_path), "SEAT-7", keys.to_bytes().hex(), proxy.url, "25", str(target)]
+        args = [str(outbox_path), "SEAT-7", keys.to_bytes().hex(), proxy.url, "25", str(target),
+                json.dumps(central.home.public_keys().to_dict())]  # fmt: skip
         for _ in range(kills):
             _, killed = _run(args, rng.uniform(0.0, 0.35))
             mid_pass += killed

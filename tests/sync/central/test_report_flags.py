@@ -18,8 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import requests
-
 from examkiosk.app.demo_venue import SITTING_ID, VENUE_ID, build_demo_venue, demo_accounts
 from examkiosk.core.accounts import Accounts
 from examkiosk.core.checkin import CheckInDesk
@@ -34,6 +32,8 @@ from sync.central.server import BackgroundServer
 from sync.crypto import KeyPair
 from sync.events import GENESIS_HASH, Event, canonical_json, compute_hash
 
+from .helpers import signed
+
 REPO = Path(__file__).resolve().parents[3]
 CAMERA = {"device": "/dev/video0", "name": "USB Camera", "usb_id": "046d:0825", "simulated": False}
 
@@ -45,7 +45,9 @@ def opened(data_dir: Path) -> Station:
 def push(url: str, station_id: str, keys: KeyPair, events: list[Event]) -> None:
     items = [e.to_dict() for e in events]
     body = {"events": items, "signature": keys.signature(canonical_json(items)).hex()}
-    answer = requests.post(f"{url}/v1/stations/{station_id}/events", json=body, timeout=30)
+    # A station request is signed (issue 10): the helper sends it as a station does.
+    answer = signed("POST", f"{url}/v1/stations/{station_id}/events", station_id, keys,
+                    json.dumps(body).encode())  # fmt: skip
     assert answer.status_code == 200, answer.text
 
 

@@ -1,0 +1,1 @@
+"""First run in the window: the set-up page a fresh install opens (no terminal needed)."""
