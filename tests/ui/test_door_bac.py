@@ -122,6 +122,9 @@ def test_passport_is_read_after_the_scanned_mrz_and_the_candidate_is_found(
     assert document.number == NUMBER and document.name == "ZHANG WEI"
     assert prepared.assessment.candidate.candidate_id == candidate.candidate_id
     assert not door.mrz.isVisible()  # the box goes away once the chip is read
+    # The chip's checks are said in words: no CSCA list here, so not "passed".
+    assert document.checks
+    assert "CSCA" in door.verdict.checks.text()
 
 
 def test_wrong_mrz_shows_access_denied_and_the_right_one_then_reads(

@@ -383,7 +383,24 @@ class VerdictPanel(QWidget):
                 f"<b style='color:{colour}'>{html.escape(tr(dec_zh, dec_en))}</b>{html.escape(similarity)}"
                 f"<br><span style='color:#5b6776'>{html.escape(message)}</span></p>"
             )
-        if p.assessment.document.passive_auth.value == "failed":
+        # The chip's own checks (passive, active, chip authentication, access) in words:
+        # what failed is red, what could have been checked but was not is amber.
+        chip_colours = {
+            "passed": theme.ADMIT,
+            "failed": theme.REFUSE,
+            "not_checked": theme.REVIEW,
+            "not_supported": "#5b6776",
+        }
+        for chip_check in p.assessment.document.checks:
+            colour = chip_colours.get(chip_check.result.value, theme.NEUTRAL)
+            lines.append(
+                f"<p style='color:{colour}'>"
+                + html.escape(tr(chip_check.zh, chip_check.en))
+                + "</p>"
+            )
+        if p.assessment.document.passive_auth.value == "failed" and not any(
+            c.kind == "passive" for c in p.assessment.document.checks
+        ):
             lines.append(
                 f"<p style='color:{theme.REFUSE}'><b>"
                 + html.escape(
