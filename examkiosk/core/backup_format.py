@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from examkiosk.core.errors import KioskError
+from examkiosk.store.atomic import fsync_dir
 
 FORMAT = "examkiosk-backup"
 VERSION = 1
@@ -91,11 +92,7 @@ def write_backup(target: Path, manifest: Mapping[str, Any], files: Mapping[str, 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_dir(target.parent)
     return sha256_file(target)
 
 
