@@ -141,6 +141,12 @@ class DoorScreen(QWidget):
         self.overview = DoorOverviewPanel()
         self.camera = CameraView(feed, ops)
         self.verdict = VerdictPanel()
+        # The person signed in at this door decides: their staff number is recorded, no
+        # name is typed (the box is there only when no staff session exists, e.g. a test).
+        session = getattr(guard, "session", None)
+        if session is not None and hasattr(session, "changed"):
+            session.changed.connect(self._on_staff_changed)
+            self._on_staff_changed(session.person)
         self.verdict.decide_requested.connect(self._decide)
         self.verdict.cleared.connect(self._cleared)
         self.status = QLabel()
@@ -378,6 +384,9 @@ class DoorScreen(QWidget):
             return
         desk = self.desk
         assessment: Assessment = prepared.assessment
+        person = self.signed_in()
+        if person is not None:
+            invigilator = person.staff_number
         self.verdict.set_busy(True)
 
         def done(_seq: int) -> None:
@@ -414,12 +423,16 @@ class DoorScreen(QWidget):
                 admit=admit,
                 invigilator=invigilator,
                 reason=reason,
-                person=self.signed_in(),
+                person=person,
                 override=override,
             ),
             done,
             failed,
         )
+
+    def _on_staff_changed(self, person: Person | None) -> None:
+        self.verdict.invigilator.setVisible(person is None)
+        self.verdict.invigilator.setText(person.staff_number if person else "")
 
     def signed_in(self) -> Person | None:
         """The member of staff signed in at this door (the window's session), if any: the
