@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,3 +19,20 @@ def faces_dir() -> Path:
     if not FACES.is_dir():
         pytest.skip(f"test photos not found at {FACES} (../shared/testdata/faces)")
     return FACES
+
+
+_EXIT_STATUS: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _EXIT_STATUS.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # Every test has run and the summary is printed. Leave without the interpreter's own
+    # teardown: worker threads still inside Qt or OpenCV calls can abort it ("FATAL:
+    # exception not rethrown") after a green run, and the exit status must be the run's.
+    if _EXIT_STATUS and os.environ.get("EXAMKIOSK_STRICT"):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_EXIT_STATUS[-1])
