@@ -18,7 +18,7 @@ ZH = {
     "Show this message and exit.": "显示本帮助后退出。",
     "Language of messages (default zh_CN, or $EXAMKIOSK_LANG).": "提示语言（默认 zh_CN，或 $EXAMKIOSK_LANG）。",
     "Open the kiosk window (the default command).": "打开考点工作站窗口（默认命令）。",
-    "Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR 或 ~/.local/share/examkiosk）。",
+    "Station data directory (default: $EXAMKIOSK_DATA_DIR, else ~/.local/share/examkiosk; on Windows %ProgramData%\\ExamKiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR，否则 ~/.local/share/examkiosk；Windows 上为 %ProgramData%\\ExamKiosk）。",
     "Which station screen to open (default: the station's own mode).": "打开哪个工作站界面（默认：本机的工作模式）。",
     "File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).": "存放恢复口令的文件（否则用 $EXAMKIOSK_PASSPHRASE 或提示输入）。",
     "Build the demo venue if missing, then open it with simulated devices.": "如无演示考点则先建立，然后用模拟设备打开。",

@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -291,6 +292,14 @@ def check_logs(station: Station, data_dir: Path) -> Finding:
     return finding("logs", title, OK, detail)
 
 
+def loose_files(modes: Mapping[str, int], platform: str) -> list[str]:
+    """Names among `modes` (name -> st_mode) that others than the owner may read or write.
+    Empty on Windows, whose st_mode carries only a read-only flag (0o666 or 0o444)."""
+    if platform == "win32":
+        return []
+    return [name for name, mode in modes.items() if mode & 0o077]
+
+
 def check_security(station: Station, data_dir: Path) -> list[Finding]:
     from examkiosk.core.sync_state import load_state
     from examkiosk.store.layout import DataDir
@@ -316,10 +325,15 @@ def check_security(station: Station, data_dir: Path) -> list[Finding]:
                        "store key wrapped by the recovery passphrase" +
                        ("; also in the OS key store (unattended restart)" if os_store else
                         "; no OS key store: the passphrase is asked at start")))  # fmt: skip
-    loose = [
-        p.name for p in (layout.keyslots, layout.store) if p.exists() and p.stat().st_mode & 0o077
-    ]
-    if loose:
+    loose = loose_files(
+        {p.name: p.stat().st_mode for p in (layout.keyslots, layout.store) if p.exists()},
+        sys.platform,
+    )
+    if sys.platform == "win32":
+        out.append(finding("security.files", ("文件权限", "File permissions"), OK,
+                           "Windows: the data folder's ACL (set by the installer) decides who "
+                           "reads it; file modes do not exist there and the ACL is not checked here"))  # fmt: skip
+    elif loose:
         out.append(finding("security.files", ("文件权限", "File permissions"), WARNING,
                            f"readable by others: {', '.join(loose)}",
                            (f"执行 chmod 600 {' '.join(loose)}（在数据目录中）。",
