@@ -135,6 +135,8 @@ ZH = {
     "Verify an update file and say whether it could be applied now (changes nothing).": "校验更新文件并说明现在能否安装（不做任何更改）。",
     "Verify and install an update signed by the centre; the previous version is kept.": "校验并安装考试中心签名的更新；保留上一版本。",
     "Where releases/ and current are (default /opt/examkiosk or $EXAMKIOSK_INSTALL_ROOT).": "releases/ 和 current 所在目录（默认 /opt/examkiosk 或 $EXAMKIOSK_INSTALL_ROOT）。",
+    # issue 15 (Windows)
+    "Run the kiosk window and restart it whenever it ends (the Windows kiosk shell).": "运行考点窗口，窗口结束后自动重新启动（Windows 考点机外壳）。",
 }
 
 
