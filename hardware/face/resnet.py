@@ -231,7 +231,14 @@ def _windows_modules() -> list[str]:
     psapi = ctypes.WinDLL("psapi")  # type: ignore[attr-defined]
     kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
     kernel32.GetCurrentProcess.restype = wintypes.HANDLE
-    process = kernel32.GetCurrentProcess()
+    psapi.EnumProcessModulesEx.argtypes = [
+        wintypes.HANDLE, ctypes.POINTER(wintypes.HMODULE), wintypes.DWORD,
+        ctypes.POINTER(wintypes.DWORD), wintypes.DWORD,
+    ]  # fmt: skip
+    psapi.GetModuleFileNameExW.argtypes = [
+        wintypes.HANDLE, wintypes.HMODULE, wintypes.LPWSTR, wintypes.DWORD,
+    ]  # fmt: skip
+    process = kernel32.GetCurrentProcess()  # a pseudo handle: -1, too wide for a C int
     handles = (wintypes.HMODULE * 1024)()
     needed = wintypes.DWORD()
     list_all = 0x03  # LIST_MODULES_ALL
