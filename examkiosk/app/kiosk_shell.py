@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from examkiosk.core.update import Installation, default_install_root
+
 log = logging.getLogger(__name__)
 
 # The window's "open the console" status (examkiosk/ui/console_chord.py, not imported here:
@@ -43,10 +45,14 @@ def next_delay(code: int, ran_seconds: float, quick_ends: int) -> tuple[float | 
     return (SLOW_DELAY if quick >= FAST_FAILURES else RESTART_DELAY), quick
 
 
-def window_command(data_dir: Path) -> list[str]:
-    """The command that opens the kiosk window on `data_dir` with this same program."""
+def window_command(data_dir: Path, install: Installation | None = None) -> list[str]:
+    """The command that opens the kiosk window on `data_dir`: in the installed build, the
+    release `current` names (so a signed update runs from the window's next start, while this
+    loop keeps running from the release the installer set as the shell), else this program."""
     if getattr(sys, "frozen", False):  # the installed build: examkiosk.exe
-        return [sys.executable, "run", "--data-dir", str(data_dir)]
+        install = install or Installation(default_install_root())
+        program = install.current_program() or Path(sys.executable)
+        return [str(program), "run", "--data-dir", str(data_dir)]
     entry = "from examkiosk.app.cli import main; main()"
     return [sys.executable, "-c", entry, "run", "--data-dir", str(data_dir)]
 

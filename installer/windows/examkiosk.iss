@@ -16,8 +16,10 @@
 ; folder %ProgramData%\ExamKiosk is made and locked to the kiosk account (and SYSTEM); with
 ; the task "kioskshell" the program becomes the Windows shell of that account only (no
 ; Explorer, no Start menu, no task bar), Task Manager, lock and change-password are taken
-; off its Ctrl+Alt+Del screen; older versions never replace newer ones; uninstalling removes
-; the program and undoes the shell, never the data.
+; off its Ctrl+Alt+Del screen; {app}\current names the running release (a pointer file: see
+; examkiosk/core/update.py) and the kiosk account may add releases there (signed offline
+; updates, as on Linux); older versions never replace newer ones; uninstalling removes the
+; program and undoes the shell, never the data.
 
 #ifndef Version
   #error Pass the version: iscc /DVersion=0.1.0 installer\windows\examkiosk.iss (build_windows.py does)
@@ -62,8 +64,10 @@ Name: "{commonappdata}\ExamKiosk"; Flags: uninsneveruninstall
 Source: "..\..\dist\examkiosk\*"; DestDir: "{app}\releases\{#Version}"; Excludes: "{#Forbidden}"; Flags: ignoreversion recursesubdirs createallsubdirs
 
 [UninstallDelete]
-; Program releases only: the data folder is never removed.
+; Program releases and the pointers to them only: the data folder is never removed.
 Type: filesandordirs; Name: "{app}\releases"
+Type: files; Name: "{app}\current"
+Type: files; Name: "{app}\previous"
 
 [Code]
 const
@@ -187,13 +191,36 @@ begin
     ExpandConstant('{commonappdata}\ExamKiosk') + '"';
 end;
 
+// The newest version on this machine: the one this installer recorded, or the release a
+// signed offline update made current since ({autopf}\ExamKiosk\current: "releases/V").
+function InstalledVersion(): String;
+var
+  Line: AnsiString;
+  Current: String;
+begin
+  if not RegQueryStringValue(HKLM64, UninstallKey, 'DisplayVersion', Result) then
+    Result := '';
+  if LoadStringFromFile(ExpandConstant('{autopf}\ExamKiosk\current'), Line) then
+  begin
+    Current := Trim(String(Line));
+    StringChangeEx(Current, '\', '/', True);
+    if Pos('releases/', Current) = 1 then
+    begin
+      Current := Copy(Current, 10, Length(Current) - 9);
+      if CompareVersions(Current, Result) > 0 then
+        Result := Current;
+    end;
+  end;
+end;
+
 function InitializeSetup(): Boolean;
 var
   Installed: String;
 begin
   Result := True;
   // Never downgrade: an older program may not read a store a newer one has migrated.
-  if RegQueryStringValue(HKLM64, UninstallKey, 'DisplayVersion', Installed) then
+  Installed := InstalledVersion();
+  if Installed <> '' then
     if CompareVersions(Installed, '{#Version}') > 0 then
     begin
       MsgBox('已安装较新的版本 ' + Installed + '，不能降级到 {#Version}。' + #13#10 +
@@ -223,6 +250,20 @@ begin
       mbError, MB_OK);
 end;
 
+// Signed offline updates run as the kiosk account: it may add releases and switch the
+// pointer (these folders themselves only, no inheritance: the installed program files stay
+// the administrators'). The same trade-off as /opt/examkiosk on Linux (docs/install.md).
+procedure LetKioskUpdate();
+begin
+  SaveStringToFile(ExpandConstant('{app}\current'), 'releases/{#Version}' + #10, False);
+  if not (RunHidden(ExpandConstant('{sys}\icacls.exe'), '"' + ExpandConstant('{app}') + '" /grant "{#KioskUser}:(M)"') and
+    RunHidden(ExpandConstant('{sys}\icacls.exe'), '"' + ExpandConstant('{app}\releases') + '" /grant "{#KioskUser}:(M)"') and
+    RunHidden(ExpandConstant('{sys}\icacls.exe'), '"' + ExpandConstant('{app}\current') + '" /grant "{#KioskUser}:(M)"')) then
+    MsgBox('无法授予考点账户安装更新的权限；离线更新需由管理员安装。' + #13#10 +
+      'Could not let the kiosk account install updates; an administrator must install offline updates.',
+      mbError, MB_OK);
+end;
+
 procedure SetKioskShell();
 begin
   if not LoadKioskHive() then
@@ -247,6 +288,7 @@ begin
   if CurStep = ssPostInstall then
   begin
     LockDataFolder();
+    LetKioskUpdate();
     if WizardIsTaskSelected('kioskshell') then
       SetKioskShell();
   end;

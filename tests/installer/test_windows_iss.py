@@ -196,7 +196,8 @@ def test_the_data_folder_is_kept_and_locked_to_the_kiosk_account(script) -> None
     assert "uninsneveruninstall" in data["Flags"].split()
     assert "Permissions" not in data  # they only add rights; icacls below removes them
     code = _code(script)
-    icacls = re.search(r"icacls\.exe'\), (.*?)\) then", code, re.S)
+    lock = code.split("procedure LockDataFolder", 1)[1].split("\nend;", 1)[0]
+    icacls = re.search(r"icacls\.exe'\), (.*?)\) then", lock, re.S)
     assert icacls is not None
     command = icacls.group(1)
     assert "/inheritance:r" in command  # ProgramData's inherited "Users: read" goes
@@ -205,7 +206,21 @@ def test_the_data_folder_is_kept_and_locked_to_the_kiosk_account(script) -> None
     for anyone in ("S-1-5-32-545", "S-1-1-0", "S-1-5-11", "Users", "Everyone"):
         assert anyone not in command
     removed = [entry(line) for line in script["UninstallDelete"]]
-    assert [r["Name"] for r in removed] == ["{app}\\releases"]
+    assert [r["Name"] for r in removed] == [
+        "{app}\\releases", "{app}\\current", "{app}\\previous",
+    ]  # fmt: skip
+
+
+def test_the_kiosk_account_may_add_releases_but_not_change_installed_files(script) -> None:
+    body = _code(script).split("procedure LetKioskUpdate", 1)[1].split("\nend;", 1)[0]
+    # The pointer the program reads (examkiosk/core/update.py release_named_by).
+    assert f"'releases/{VERSION}' + #10" in body
+    grants = re.findall(r"ExpandConstant\('([^']+)'\) \+ '\" /grant \"([^\"]+)\"'", body)
+    assert grants == [
+        ("{app}", "examkiosk:(M)"),
+        ("{app}\\releases", "examkiosk:(M)"),
+        ("{app}\\current", "examkiosk:(M)"),
+    ]  # folder-only rights: no (OI)(CI), so the installed release stays read-only to it
 
 
 def _values(code: str, function: str, call: str) -> set[tuple[str, str]]:
@@ -242,7 +257,10 @@ def test_a_downgrade_is_refused_by_numeric_comparison(script) -> None:
     code = _code(script)
     setup_check = code.split("function InitializeSetup", 1)[1].split("\nend;", 1)[0]
     assert f"CompareVersions(Installed, '{VERSION}') > 0" in setup_check
-    assert "Result := False" in setup_check
+    assert "Installed := InstalledVersion();" in setup_check and "Result := False" in setup_check
+    newest = code.split("function InstalledVersion", 1)[1].split("\nend;\n", 1)[0]
+    # Also a release a signed offline update made current since this installer ran.
+    assert "{autopf}\\ExamKiosk\\current" in newest and "CompareVersions(Current, Result)" in newest
     assert "CompareStr" not in code  # the draft's text comparison
 
 
