@@ -18,7 +18,7 @@ ZH = {
     "Show this message and exit.": "显示本帮助后退出。",
     "Language of messages (default zh_CN, or $EXAMKIOSK_LANG).": "提示语言（默认 zh_CN，或 $EXAMKIOSK_LANG）。",
     "Open the kiosk window (the default command).": "打开考点工作站窗口（默认命令）。",
-    "Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR 或 ~/.local/share/examkiosk）。",
+    "Station data directory (default: $EXAMKIOSK_DATA_DIR, else ~/.local/share/examkiosk; on Windows %ProgramData%\\ExamKiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR，否则 ~/.local/share/examkiosk；Windows 上为 %ProgramData%\\ExamKiosk）。",
     "Which station screen to open (default: the station's own mode).": "打开哪个工作站界面（默认：本机的工作模式）。",
     "File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).": "存放恢复口令的文件（否则用 $EXAMKIOSK_PASSPHRASE 或提示输入）。",
     "Build the demo venue if missing, then open it with simulated devices.": "如无演示考点则先建立，然后用模拟设备打开。",
@@ -135,6 +135,8 @@ ZH = {
     "Verify an update file and say whether it could be applied now (changes nothing).": "校验更新文件并说明现在能否安装（不做任何更改）。",
     "Verify and install an update signed by the centre; the previous version is kept.": "校验并安装考试中心签名的更新；保留上一版本。",
     "Where releases/ and current are (default /opt/examkiosk or $EXAMKIOSK_INSTALL_ROOT).": "releases/ 和 current 所在目录（默认 /opt/examkiosk 或 $EXAMKIOSK_INSTALL_ROOT）。",
+    # issue 15 (Windows)
+    "Run the kiosk window and restart it whenever it ends (the Windows kiosk shell).": "运行考点窗口，窗口结束后自动重新启动（Windows 考点机外壳）。",
 }
 
 
