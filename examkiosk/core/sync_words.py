@@ -39,7 +39,7 @@ def _parse(stamp: str | None) -> datetime | None:
 
 
 def clock_time(when: datetime, now: datetime) -> tuple[str, str]:
-    """"14:05" today, "11月24日 14:05" / "24 Nov 14:05" on another day (local time)."""
+    """ "14:05" today, "11月24日 14:05" / "24 Nov 14:05" on another day (local time)."""
     local, today = when.astimezone(), now.astimezone()
     hm = local.strftime("%H:%M")
     if local.date() == today.date():
@@ -48,7 +48,7 @@ def clock_time(when: datetime, now: datetime) -> tuple[str, str]:
 
 
 def ago(when: datetime, now: datetime) -> tuple[str, str]:
-    """"刚刚" / "3 分钟前" / "2 小时前", then the clock time from a day on."""
+    """ "刚刚" / "3 分钟前" / "2 小时前", then the clock time from a day on."""
     seconds = (now - when).total_seconds()
     if seconds < 60:  # also a clock a little behind the centre's: not "in the future"
         return "刚刚", "just now"
@@ -63,7 +63,7 @@ def ago(when: datetime, now: datetime) -> tuple[str, str]:
 
 
 def _waiting(status: SyncStatus) -> tuple[str, str]:
-    """"12 条记录、3 张抓拍" / "12 records and 3 snapshots" (only what waits)."""
+    """ "12 条记录、3 张抓拍" / "12 records and 3 snapshots" (only what waits)."""
     events, snaps = status.backlog_events, status.backlog_snapshots
     zh, en = [], []
     if events:

@@ -29,9 +29,7 @@ def test_records_waiting_say_how_many_and_since_when() -> None:
     assert words.zh == "还有 12 条记录未送达，最后一次联系 3 分钟前。"
     assert words.en == "12 records not yet delivered; last contact 3 minutes ago."
     assert words.tone == WAITING
-    both = SyncStatus(
-        last_success=at(timedelta(hours=2)), backlog_events=1, backlog_snapshots=3
-    )
+    both = SyncStatus(last_success=at(timedelta(hours=2)), backlog_events=1, backlog_snapshots=3)
     words = in_words(both, NOW)
     assert words.zh == "还有 1 条记录、3 张抓拍未送达，最后一次联系 2 小时前。"
     assert words.en.startswith("1 record and 3 snapshots not yet delivered")
