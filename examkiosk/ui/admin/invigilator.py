@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -212,7 +212,12 @@ class InvigilatorTools(QDialog):
     def _guarded(self, action: str, what: tuple[str, str], then: Callable[[Person], None]) -> None:
         if self.guard is None:
             return
-        self.guard.request(self, what, then, action)
+        guard = self.guard
+        # Asked once the key event that pressed Enter in a field is over: opened at once,
+        # the sign-in dialog (a child of this one) would have that same Enter press its
+        # default button with empty fields, as QDialog passes an ignored Enter to every
+        # default button among its children.
+        QTimer.singleShot(0, lambda: guard.request(self, what, then, action))
 
     def issue_code(self) -> None:
         ticket = self.ticket.text().strip()
