@@ -9,42 +9,23 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated
 from examkiosk.app.demo_venue import demo_accounts
 from examkiosk.core.accounts import Accounts
-from examkiosk.core.exam import ExamEngine
 from examkiosk.core.face_check import FaceService
-from examkiosk.core.proctoring import Proctor
-from examkiosk.core.roster import all_candidates
 from examkiosk.core.station import Station
 from examkiosk.ui.admin.incidents import SnapshotDialog
 from examkiosk.ui.admin.screen import AdminScreen
 from examkiosk.ui.i18n import set_language
 from examkiosk.ui.ops import Operations
-from examkiosk.ui.signin import OpenGuard, StaffGuard, StaffSession
+from examkiosk.ui.signin import StaffGuard, StaffSession
+from tests.ui.incident_helpers import record_incidents
 
 Return, Escape = Qt.Key.Key_Return, Qt.Key.Key_Escape
-
-
-def record_incidents(station: Station, face: FaceService) -> str:
-    """An exam running with two incidents: an empty seat (a grey camera picture: stored as
-    the snapshot) and a camera giving no picture at all. Returns the candidate's seat."""
-    if face.engine is None:
-        pytest.fail("the face engine is needed to see an empty seat (face test photos missing)")
-    candidate = all_candidates(station.store)[0]
-    check_in_simulated(station, candidate.ticket, OpenGuard.person)
-    attempt = ExamEngine(station).login(candidate.ticket, candidate.id_number)
-    proctor = Proctor.for_attempt(station, face, attempt.attempt_id)
-    empty_seat = np.full((480, 640, 3), 128, dtype=np.uint8)
-    assert proctor.take(empty_seat).incident == "absent"
-    assert proctor.take(None, "camera unplugged").incident == "camera_unavailable"
-    return candidate.seat
 
 
 @pytest.fixture
