@@ -247,6 +247,10 @@ def incidents_command(data_dir: Path | None, passphrase_file: Path | None, as_js
             f"snapshot {i.snapshot_id if i.snapshot_id is not None else '-'}"
         )
         click.echo(f"    {i.message_zh} / {i.message_en}")
+        if i.acknowledged:  # acknowledged on the admin screen (监考工具 → 监考事件)
+            click.echo(
+                f"    已处理 acknowledged: {i.acknowledged_by_name} ({i.acknowledged_by}): {i.note}"
+            )
 
 
 @exam.command("resume-code")
