@@ -98,6 +98,7 @@ def test_a_candidate_moves_to_the_spare_station(
     out = next(e for e in station.events() if e.type == "attempt.transferred_out")
     assert out.payload["by"] == "demo-inv1"
     assert seat.attempt(attempt.attempt_id).state == "transferred"
+    qtbot.waitUntil(lambda: "已转出" in old.attempts.item(0).text(), timeout=10_000)
 
     new = panel_on(qtbot, spare, ops)
     qtbot.waitUntil(lambda: new.attempts.count() == 1 and not new.rows, timeout=10_000)

@@ -43,17 +43,18 @@ class Movable:
     name: str
     ticket: str
     elapsed_ms: int
+    state: str  # "in_progress", or "transferred": written out already, may be written again
 
 
 def movable(station: Station) -> list[Movable]:
     """Attempts in progress on this station (and frozen ones, whose file may be written
     again for a lost stick), by seat."""
     rows = station.store.query(
-        "SELECT a.attempt_id, c.seat, c.name, c.ticket, a.elapsed_ms FROM attempts a "
+        "SELECT a.attempt_id, c.seat, c.name, c.ticket, a.elapsed_ms, a.state FROM attempts a "
         "JOIN candidates c USING (candidate_id) WHERE a.state IN ('in_progress', 'transferred') "
         "ORDER BY c.seat"
     )
-    return [Movable(str(a), str(s), str(n), str(t), int(e)) for a, s, n, t, e in rows]
+    return [Movable(str(a), str(s), str(n), str(t), int(e), str(st)) for a, s, n, t, e, st in rows]
 
 
 def _who(station: Station, info: TransferInfo) -> tuple[str, str]:
@@ -147,10 +148,13 @@ class MovePanel(QWidget):
         self.attempts.clear()
         for row in rows:
             minutes = row.elapsed_ms // 60_000
+            out = row.state == "transferred"
             item = QListWidgetItem(
                 tr(
-                    f"{row.seat}  {row.name}  {row.ticket}  已用 {minutes} 分钟",
-                    f"{row.seat}  {row.name}  {row.ticket}  {minutes} min used",
+                    f"{row.seat}  {row.name}  {row.ticket}  已用 {minutes} 分钟"
+                    + ("  （已转出，U盘丢失时可重新写入）" if out else ""),
+                    f"{row.seat}  {row.name}  {row.ticket}  {minutes} min used"
+                    + ("  (moved out; may be written again for a lost stick)" if out else ""),
                 )
             )
             item.setData(Qt.ItemDataRole.UserRole, row.attempt_id)

@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from examkiosk.core.authz import Person
@@ -93,6 +93,11 @@ class SyncPanel(QWidget):
         layout.addWidget(body)
         if background is not None:
             background.status_changed.connect(self.show_live)
+        # "3 分钟前" ages without any new status: say it again every half minute.
+        self._clock = QTimer(self)
+        self._clock.setInterval(30_000)
+        self._clock.timeout.connect(self._render)
+        self._clock.start()
 
     # -- the centre's address --
     def ask_address(self) -> None:
