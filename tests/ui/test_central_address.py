@@ -149,3 +149,42 @@ def test_refused_to_an_invigilator_and_for_a_file_that_is_no_certificate(
     qtbot.waitUntil(lambda: "不是证书" in dialog.problem.text(), timeout=10_000)
     assert dialog.isVisible() and load_state(station).central_url == ""
     assert audited(station) == []
+
+
+def test_saving_the_address_starts_syncing_there(
+    qtbot: QtBot, station: Station, ops: Operations, venue_dir: Path, passphrase: str
+) -> None:
+    """The background sync, idle without an address, syncs with the centre (a real one on
+    127.0.0.1) once the address is saved on screen, and the card says so in words."""
+    from examkiosk.ui.background_sync import BackgroundSync
+    from sync.central.home import CentralHome
+    from sync.central.server import BackgroundServer
+
+    background = BackgroundSync(station, ops, interval=3600)
+    assert background.start() is False
+    accounts = Accounts(station)
+    session = StaffSession(accounts.any_accounts)
+    session.set(accounts.sign_in("demo-admin", demo_accounts(venue_dir)["demo-admin"]))
+    screen = AdminScreen(
+        station, ops, None, background=background, guard=StaffGuard(accounts, ops, session)
+    )
+    qtbot.addWidget(screen)
+    screen.show()
+    qtbot.waitUntil(lambda: screen.summary is not None, timeout=10_000)
+    home = CentralHome(venue_dir / "central")
+    with BackgroundServer(home, home.unlock(passphrase)) as server:
+        try:
+            qtbot.mouseClick(screen.sync_panel.address_button, Qt.MouseButton.LeftButton)
+            dialog = address_dialog(qtbot, screen)  # demo-admin is signed in: no second ask
+            type_url(qtbot, dialog, server.url)
+            dialog.plain_http.setChecked(True)  # the test centre listens on plain http
+            qtbot.keyClick(dialog.url, Return)
+            qtbot.waitUntil(lambda: screen.live is not None and screen.live.online, timeout=30_000)
+            qtbot.waitUntil(
+                lambda: "全部结果已送达中心" in screen.sync_panel.sync_words.text(),
+                timeout=30_000,
+            )
+        finally:
+            background.stop()
+    row = next(s for s in home.report()["stations"] if s["station_id"] == station.station_id)
+    assert row["events"]["count"] == len(station.events())
