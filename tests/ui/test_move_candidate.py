@@ -71,7 +71,7 @@ def panel_on(qtbot: QtBot, station: Station, ops: Operations) -> MovePanel:
     qtbot.addWidget(tools)
     tools.show_tab("move")
     tools.show()
-    return tools.move
+    return tools.move_panel
 
 
 def test_a_candidate_moves_to_the_spare_station(

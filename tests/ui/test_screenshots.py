@@ -448,9 +448,9 @@ def test_invigilator_dialogs(
     big.accept()
 
     tools.show_tab("move")
-    qtbot.waitUntil(lambda: len(tools.move.rows) == 1, timeout=10_000)
-    tools.move.attempts.setCurrentRow(0)
-    wholly_on_screen(tools, tools.move.export_button, tools.move.import_button)
+    qtbot.waitUntil(lambda: len(tools.move_panel.rows) == 1, timeout=10_000)
+    tools.move_panel.attempts.setCurrentRow(0)
+    wholly_on_screen(tools, tools.move_panel.export_button, tools.move_panel.import_button)
     dialog_shot(window, tools, shots_dir, "admin-tools-move")
     tools.reject()
 

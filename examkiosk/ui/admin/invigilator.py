@@ -138,11 +138,15 @@ class InvigilatorTools(QDialog):
         inner.addWidget(paper)
         self.incidents = IncidentsPanel(station, ops, self._guarded)
         self.incidents.changed.connect(self._incidents_changed)
-        self.move = MovePanel(station, ops, self._guarded)
-        self.move.moved.connect(self.reload)
+        self.move_panel = MovePanel(station, ops, self._guarded)
+        self.move_panel.moved.connect(self.reload)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("tools_tabs")
-        for page, name in ((body, "resume"), (self.incidents, "incidents"), (self.move, "move")):
+        for page, name in (
+            (body, "resume"),
+            (self.incidents, "incidents"),
+            (self.move_panel, "move"),
+        ):
             scroll = QScrollArea()
             scroll.setObjectName(f"tools_{name}")
             scroll.setWidgetResizable(True)
@@ -184,13 +188,13 @@ class InvigilatorTools(QDialog):
     def reload(self) -> None:
         self.ops.run(lambda job: interrupted(self.station), self._show_attempts)
         self.incidents.reload()
-        self.move.reload()
+        self.move_panel.reload()
         self.changed.emit()
 
     def retranslate(self) -> None:
         self.texts.apply()
         self.incidents.retranslate()
-        self.move.retranslate()
+        self.move_panel.retranslate()
         self._retitle()
 
     def _show_attempts(self, rows: list[tuple[str, str, str, str]]) -> None:

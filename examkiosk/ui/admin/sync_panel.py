@@ -101,7 +101,12 @@ class SyncPanel(QWidget):
 
     # -- the centre's address --
     def ask_address(self) -> None:
-        self.guarded("sync.settings", ("设置考试中心地址", "Set the centre's address"), self.edit)
+        self.guarded(
+            "sync.settings", ("设置考试中心地址", "Set the centre's address"), self._edit_granted
+        )
+
+    def _edit_granted(self, person: Person | None) -> None:
+        self.edit(person)
 
     def edit(self, person: Person | None) -> CentralAddressDialog:
         """The address dialog for `person` (None: a test driving the panel directly)."""
@@ -123,9 +128,14 @@ class SyncPanel(QWidget):
             f"考试中心地址已保存：{url}", f"The centre's address is saved: {url}", theme.ADMIT
         )
         background = self.background
-        if background is not None:  # sync to the new address from now on (off the GUI
-            # thread: stopping waits for a pass in flight)
-            self.ops.run(lambda job: (background.stop(), background.start())[1], io=True)
+        if background is not None:
+            # Sync to the new address from now on; off the GUI thread, as stopping waits
+            # for a pass in flight.
+            def restart(_job: Job) -> bool:
+                background.stop()
+                return background.start()
+
+            self.ops.run(restart, io=True)
         self.refresh()
 
     # -- sync now --
