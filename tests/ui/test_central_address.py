@@ -19,6 +19,7 @@ from examkiosk.core.station import Station
 from examkiosk.core.sync_state import load_state
 from examkiosk.ui.admin.central_dialog import CentralAddressDialog
 from examkiosk.ui.admin.screen import AdminScreen
+from examkiosk.ui.i18n import set_language
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.signin import StaffGuard, StaffSession
 
@@ -124,6 +125,11 @@ def test_setting_the_address_with_the_keyboard(
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert audited(station)[-1]["dev_plain_http"] == [False, True]
     qtbot.waitUntil(lambda: "开发开关" in admin.sync_info.text(), timeout=10_000)
+
+    set_language("en")
+    admin.retranslate()
+    assert panel.sync_words.text().startswith("Never in contact with the centre")
+    assert "development switch" in admin.sync_info.text()
 
 
 def test_refused_to_an_invigilator_and_for_a_file_that_is_no_certificate(
