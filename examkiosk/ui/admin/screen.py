@@ -311,8 +311,8 @@ class AdminScreen(QWidget):
         assert isinstance(info, BundleInfo)
         self._set_result(
             "export",
-            f"已写入并读回校验：{path.name}（事件 {info.first_seq}–{info.last_seq}，抓拍 {info.snapshot_count} 张）",
-            f"Written and verified: {path.name} (events {info.first_seq}–{info.last_seq}, "
+            f"已写入并读回校验：{path.name}（{info.event_count} 条记录，抓拍 {info.snapshot_count} 张）",
+            f"Written and verified: {path.name} ({info.event_count} records, "
             f"{info.snapshot_count} snapshots)",
             theme.ADMIT,
         )
