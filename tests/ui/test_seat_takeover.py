@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 from pytestqt.qtbot import QtBot
 
 from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated
@@ -63,6 +63,7 @@ def test_an_invigilator_approves_the_takeover_at_the_seat(
     # Esc: back at the login page with the reason, nothing moved.
     sign_in_at_the_seat(qtbot, seat, candidate.ticket, candidate.id_number)
     dialog = approval(qtbot, seat)
+    assert any(candidate.ticket in w.text() for w in dialog.findChildren(QLabel))
     qtbot.keyClick(dialog.number, Escape)
     qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.login, timeout=10_000)
     assert "另一座位" in seat.login.error.text()

@@ -26,13 +26,16 @@ from examkiosk.ui.i18n import error_text
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.signin import SignInDialog, sign_in_for
 
-INTRO = (
-    "该考生的作答正在另一座位进行中。如确需改在本座位继续作答，请监考员核实考生身份后登录批准；"
-    "批准后原座位立即停止保存作答，本次批准将记录监考员姓名。",
-    "This candidate's exam is running at another seat. If they are to continue at this "
-    "seat, an invigilator checks who they are and signs in to approve; the other seat then "
-    "stops saving at once, and the approval is recorded with the invigilator's name.",
-)
+
+def intro(ticket: str) -> tuple[str, str]:
+    return (
+        f"准考证号 {ticket} 的作答正在另一座位进行中。如确需改在本座位继续作答，请监考员核实考生"
+        "身份后登录批准；批准后原座位立即停止保存作答，本次批准将记录监考员姓名。",
+        f"The exam of ticket {ticket} is running at another seat. If the candidate is to "
+        "continue at this seat, an invigilator checks who they are and signs in to approve; "
+        "the other seat then stops saving at once, and the approval is recorded with the "
+        "invigilator's name.",
+    )
 
 
 def ask_takeover(
@@ -54,7 +57,7 @@ def ask_takeover(
         return engine.login(ticket, id_number, takeover_by=person), person
 
     dialog = SignInDialog(
-        check, ops, ("在本座位接续作答", "Continue at this seat"), parent, intro=INTRO
+        check, ops, ("在本座位接续作答", "Continue at this seat"), parent, intro=intro(ticket)
     )
     dialog.setObjectName("takeover_dialog")
     dialog.ok.setObjectName("takeover_approve")
