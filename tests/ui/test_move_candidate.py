@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit, QPushButton
 from pytestqt.qtbot import QtBot
 
 from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated
@@ -27,6 +28,7 @@ from examkiosk.ui.admin.move import MovePanel
 from examkiosk.ui.i18n import set_language
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.signin import OpenGuard
+from examkiosk.ui.widgets import start_folder
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +138,48 @@ def test_a_damaged_file_is_refused_in_either_language(
     qtbot.waitUntil(lambda: "cannot be read" in panel.result.text(), timeout=15_000)
     QApplication.processEvents()
     assert station.store.query("SELECT count(*) FROM attempts")[0][0] == before
+
+
+def test_the_buttons_open_chinese_file_dialogs_on_the_usb_folder(
+    qtbot: QtBot, station: Station, ops: Operations, tmp_path: Path
+) -> None:
+    """写入U盘… through the guard and Qt's own file dialog (in Chinese, opening where
+    `start_folder` points: the first removable drive, else the home folder), answered as a
+    person would: the file name typed, 保存 pressed."""
+    # Qt's file dialog remembers its folders in the user's settings: keep them in the test's
+    # own folder, not in the home of whoever runs the tests.
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, str(tmp_path / "settings"))
+    candidate = all_candidates(station.store)[0]
+    check_in_simulated(station, candidate.ticket, OpenGuard.person)
+    ExamEngine(station).login(candidate.ticket, candidate.id_number)
+    panel = panel_on(qtbot, station, ops)
+    qtbot.waitUntil(lambda: len(panel.rows) == 1, timeout=10_000)
+    panel.attempts.setCurrentRow(0)
+    file = tmp_path / "chosen.eka"
+    seen: dict[str, object] = {}
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(50, answer)
+            return
+        seen["folder"] = Path(dialog.directory().absolutePath())
+        seen["title"] = dialog.windowTitle()
+        seen["buttons"] = " ".join(b.text() for b in dialog.findChildren(QPushButton))
+        name = dialog.findChild(QLineEdit, "fileNameEdit")  # where a person types the name
+        assert name is not None
+        name.setText(str(file))
+        dialog.accept()
+
+    QTimer.singleShot(50, answer)
+    qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "已写入并读回校验" in panel.result.text(), timeout=15_000)
+    assert file.exists(), panel.result.text()
+    assert seen["folder"] == start_folder(writable=True)
+    assert seen["title"] == "把作答写入U盘"
+    assert "取消" in str(seen["buttons"]), seen["buttons"]
+    assert (
+        next(e for e in station.events() if e.type == "attempt.transferred_out").payload["by"]
+        == OpenGuard.person.staff_number
+    )
