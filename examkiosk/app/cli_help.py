@@ -56,6 +56,8 @@ ZH = {
     "Seed for the answers chosen.": "选择答案所用的随机种子。",
     "Submit the attempt after answering.": "作答后交卷。",
     "The candidate's attempt as stored: state, remaining time, answers.": "已保存的考生作答：状态、剩余时间、答案。",
+    "Acknowledge the proctoring incident SEQ (from `exam incidents --json`) with a note: an invigilator signs in (--staff); recorded once, with their name.": "以处理说明确认编号为 SEQ 的监考事件（编号见 `exam incidents --json`）：监考员登录（--staff）；只记录一次，并记下其姓名。",
+    "What was done (required).": "处理情况（必填）。",
     "Proctoring incidents (监考抓拍异常) for the invigilator: absent, another face, several faces, no camera picture. The candidate's exam is never stopped by them.": "供监考员查看的监考抓拍异常：离座、换人、多人、摄像头无画面。考生的作答不会因此中断。",
     "The invigilator's resume code (续考码) for a candidate's request (signed in, audited).": "根据考生的续考请求码生成监考员续考码（须登录，记入审计）。",
     "The request shown on the seat (e.g. 3F2A9C1B-0); default: this station's attempt of the candidate.": "座位上显示的请求码（如 3F2A9C1B-0）；默认：该考生在本机的作答。",
