@@ -204,6 +204,8 @@ def serve(
         # Bounds on what a client can hold: idle keep-alive, header size.
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=64 * 1024,
+        # The console's live streams (minutes long) must not hold a restart up.
+        timeout_graceful_shutdown=5,
     )
     uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
 

@@ -78,6 +78,8 @@ class BackgroundServer:
             ssl_keyfile=ssl_keyfile,
             timeout_keep_alive=5,
             h11_max_incomplete_event_size=64 * 1024,
+            # The console's live streams stay open for minutes: stopping ends them.
+            timeout_graceful_shutdown=2,
         )
         self._server = uvicorn.Server(config)
         self._socket: socket.socket | None = None

@@ -125,7 +125,13 @@ def test_session_cookie_and_pages_show_exam_day(central: Central, server: Backgr
         assert kind in timeline
     assert "face_encoding" not in timeline
     inspections = browser.get(server.url + "/console/inspections", timeout=10).text
-    assert re.search(r"<td>ST-B1</td><td>2026-06-01T[^<]+</td><td>pass</td>", inspections)
+    # The station's wall time (08:mm+08:00) in the centre's zone (Asia/Shanghai), in words;
+    # the exact ISO time stays in the element's datetime for a tooltip.
+    assert re.search(
+        r'<td>ST-B1</td><td><time datetime="2026-06-01T08:\d\d:00\+08:00" [^>]+>'
+        r"2026-06-01 08:\d\d:00 \(\d+ days ago\)</time></td><td>pass</td>",
+        inspections,
+    )
     assert re.search(r"<td>ST-A1</td><td>never</td>", inspections)  # English by now
     problems = browser.get(server.url + "/console/problems", timeout=10).text
     assert 'id="no-problems"' in problems
