@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -43,7 +44,19 @@ def message(event: str, data: Any) -> str:
     return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'), sort_keys=True)}\n\n"
 
 
+def closing_flag(app: Any) -> threading.Event:
+    """Set when the service stops (sync.central.server.Server): live streams, open for
+    minutes, end at their next tick instead of holding the shutdown up until cancelled."""
+    state = app.state
+    if not hasattr(state, "closing"):
+        state.closing = threading.Event()
+    flag: threading.Event = state.closing
+    return flag
+
+
 def add_stream_route(app: FastAPI, ctx: ConsoleContext, limits: StreamLimits) -> None:
+    closing = closing_flag(app)  # the service is stopping: end streams, do not hold it up
+
     def ended(token: str | None, mine: str) -> str | None:
         """Why the stream must end now, or None to go on."""
         accounts = ctx.accounts()
@@ -64,7 +77,7 @@ def add_stream_route(app: FastAPI, ctx: ConsoleContext, limits: StreamLimits) ->
         sent = ""
         while True:
             now = time.monotonic()
-            if now - started >= limits.max_seconds:
+            if now - started >= limits.max_seconds or closing.is_set():
                 return  # the browser reconnects, through the sign-in guard
             if now - checked >= limits.check_seconds:
                 checked = now
