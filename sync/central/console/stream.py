@@ -13,7 +13,8 @@ alive. Bounds, from HOME/config.json `live_stream` (centre_settings.StreamLimits
   by itself, and that request passes the sign-in guard again.
 
 Counts come from `queries.live_counts`, shared for two seconds by every stream and poll of
-this process, so a thousand open streams cost one count per two seconds, not a thousand.
+this process and serialised once a tick for all streams, so a thousand open streams cost
+one count per two seconds and a string comparison each, not a thousand queries.
 Where a balancer buffers the stream, the page's script gets nothing within a few seconds and
 falls back to polling /console/api/live (console.js).
 """
@@ -56,6 +57,17 @@ def closing_flag(app: Any) -> threading.Event:
 
 def add_stream_route(app: FastAPI, ctx: ConsoleContext, limits: StreamLimits) -> None:
     closing = closing_flag(app)  # the service is stopping: end streams, do not hold it up
+    latest: list[Any] = [-1e9, ""]  # (monotonic time, JSON text) shared by every stream
+    computing = asyncio.Lock()
+
+    async def counts() -> str:
+        """The live document as text, computed at most once a tick for all the streams of
+        this process (each stream then only compares two strings)."""
+        async with computing:
+            if time.monotonic() - latest[0] >= TICK_S:
+                doc = await ctx.read(queries.live_counts)
+                latest[:] = [time.monotonic(), json.dumps(doc, sort_keys=True)]
+            return str(latest[1])
 
     def ended(token: str | None, mine: str) -> str | None:
         """Why the stream must end now, or None to go on."""
@@ -85,7 +97,7 @@ def add_stream_route(app: FastAPI, ctx: ConsoleContext, limits: StreamLimits) ->
                 if reason is not None:
                     yield message("end", {"reason": reason})
                     return
-            doc = json.dumps(await ctx.read(queries.live_counts), sort_keys=True)
+            doc = await counts()
             if doc != sent:
                 sent, beat = doc, now
                 yield f"event: live\ndata: {doc}\n\n"

@@ -60,6 +60,13 @@ def test_nothing_is_served_without_signing_in(central: Central, server: Backgrou
         assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
         assert "C001" not in answer.text
     assert anonymous.get(server.url + "/console/api/live", timeout=10).status_code == 401
+    assert anonymous.get(server.url + "/console/api/events", timeout=10).status_code == 401
+    password = anonymous.get(server.url + "/console/password", timeout=10, allow_redirects=False)
+    assert password.headers["location"] == "/console/login"
+    for path in ("/console/password", "/console/hired-guns/review", "/console/users"):
+        posted = anonymous.post(server.url + path, data={"csrf": "x"}, timeout=10,
+                                allow_redirects=False)  # fmt: skip
+        assert posted.status_code == 303 and posted.headers["location"] == "/console/login"
     # A wrong password is refused with a message in Chinese (English on request).
     page = anonymous.get(server.url + "/console/login", timeout=10)
     assert "登录" in page.text

@@ -98,6 +98,13 @@ def test_the_administrator_sets_a_password_the_person_must_change(
         timeout=30,
     )  # fmt: skip
     assert refused.status_code == 400 and 'class="error"' in refused.text
+    forged = admin.post(
+        url + "/console/users",
+        data={"csrf": "x", "action": "passwd", "username": "viewer1", "password": NEW_PASSWORD},
+        timeout=30,
+    )
+    assert forged.status_code == 403
+    assert viewer.get(url + "/console/", timeout=10).url.endswith("/console/")  # unchanged
     set_by_admin = admin.post(
         url + "/console/users",
         data={"csrf": csrf_of(users), "action": "passwd", "username": "viewer1",
