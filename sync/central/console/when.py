@@ -7,8 +7,18 @@ convert in their head. Exports keep ISO 8601 with the offset (a machine reads th
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
+from functools import lru_cache
 
 from markupsafe import Markup, escape
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(text[:64])
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse(stamp: str | datetime | None) -> datetime | None:
@@ -16,13 +26,8 @@ def parse(stamp: str | datetime | None) -> datetime | None:
     if stamp is None or stamp == "":
         return None
     if isinstance(stamp, datetime):
-        moment = stamp
-    else:
-        try:
-            moment = datetime.fromisoformat(str(stamp)[:64])
-        except ValueError:
-            return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return _parse_text(str(stamp))
 
 
 def ago(moment: datetime, now: datetime, lang: str) -> str:
@@ -51,9 +56,9 @@ def local_text(stamp: str | datetime | None, zone: tzinfo, lang: str, now: datet
     if moment is None:
         return "—" if not stamp else str(stamp)
     here = moment.astimezone(zone)
-    clock = here.strftime("%H:%M:%S")
+    clock = f"{here.hour:02d}:{here.minute:02d}:{here.second:02d}"
     if here.date() != now.astimezone(zone).date():
-        clock = here.strftime("%Y-%m-%d ") + clock
+        clock = f"{here.year:04d}-{here.month:02d}-{here.day:02d} {clock}"
     relative = ago(moment, now, lang)
     return f"{clock} ({relative})" if lang == "en" else f"{clock}（{relative}）"
 
@@ -65,5 +70,5 @@ def html(stamp: str | datetime | None, zone: tzinfo, lang: str, now: datetime) -
     text = local_text(stamp, zone, lang, now)
     if moment is None:
         return Markup(escape(text))
-    exact = moment.astimezone(zone).isoformat(timespec="seconds")
-    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(exact, text)
+    exact = escape(moment.astimezone(zone).isoformat(timespec="seconds"))
+    return Markup(f'<time datetime="{exact}" title="{exact}">{escape(text)}</time>')
