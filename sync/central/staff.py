@@ -38,6 +38,7 @@ from sync.credentials import (
 )
 
 SESSION_HOURS = 12
+EXPIRY_WARNING_DAYS = 14  # pages say when the password expires this soon
 IDLE_MINUTES = 30
 ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
@@ -97,6 +98,7 @@ class Session:
     csrf: str
     token_sha256: str
     password_expired: bool = False  # only the change-password page until it is changed
+    password_expires: str = ""  # when it expires, if within EXPIRY_WARNING_DAYS
 
 
 class StaffAccounts:
@@ -253,6 +255,14 @@ class StaffAccounts:
     def _expired(self, changed_at: str | None, must_change: object) -> bool:
         return bool(must_change) or self.policy.expired(_parse(changed_at), self.clock())
 
+    def _expires_soon(self, changed_at: str | None) -> str:
+        changed = _parse(changed_at)
+        if not self.policy.max_age_days or changed is None:
+            return ""
+        expires = changed + timedelta(days=self.policy.max_age_days)
+        soon = expires - self.clock() <= timedelta(days=EXPIRY_WARNING_DAYS)
+        return _iso(expires) if soon else ""
+
     def members(self) -> list[StaffMember]:
         rows = self.store.read(
             "SELECT username, display_name, role, disabled, failures, last_failure, created_at, "
@@ -380,7 +390,8 @@ class StaffAccounts:
                     "UPDATE staff_sessions SET last_seen = ? WHERE token_sha256 = ?",
                     (_iso(now), digest),
                 )
-        return Session(row[0], row[1], row[2], row[3], digest, self._expired(row[7], row[8]))
+        must_change, soon = self._expired(row[7], row[8]), self._expires_soon(row[7])
+        return Session(row[0], row[1], row[2], row[3], digest, must_change, soon)
 
     # -- the live stream: one per session --------------------------------------------------
 

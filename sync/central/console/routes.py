@@ -186,7 +186,7 @@ def add_console_routes(app: FastAPI, ctx: ConsoleContext) -> None:
     async def incidents(request: Request, sitting: str = "") -> Response:
         session = await guard(request)
         rows = await read(queries.events_of_type, queries.INCIDENT, sitting or None)
-        reviewed = dict(await read(queries.reviewed, "incident"))
+        reviewed = await read(queries.reviewed, "incident")
         await audit(request, session, "view.incidents", sitting)
         return render(
             request, "incidents.html", session, rows=rows, sitting=sitting, reviewed=reviewed

@@ -179,6 +179,9 @@ def test_roles_csrf_and_audited_export(central: Central, server: BackgroundServe
         timeout=10,
     )
     assert done.status_code == 200 and "已复核: op1" in done.text
+    assert re.search(
+        r"已复核: op1</span><br><span class=\"muted\"><time [^>]+>[^<]+（刚刚）", done.text
+    )
     incidents = operator.get(server.url + "/console/incidents", timeout=10).text
     assert (
         "确认已处理" in incidents

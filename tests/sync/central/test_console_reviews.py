@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
@@ -44,6 +45,13 @@ def test_an_expired_password_opens_only_the_change_password_page(
 ) -> None:
     exam_day(central.home, server.url)
     accounts = staffed(central)
+    with central.home.store.db.transaction() as tx:  # 80 days pass for op1: a warning
+        soon = (datetime.now(UTC) - timedelta(days=80)).isoformat(timespec="seconds")
+        tx.run("UPDATE staff SET changed_at = ? WHERE username = 'op1'", (soon,))
+    page = sign_in(server.url, "op1").get(server.url + "/console/flagged", timeout=10).text
+    assert re.search(
+        r'id="expires-soon">您的密码将于 <time [^>]+>[^<]+（1\d 天后）</time> 过期', page
+    )
     with central.home.store.db.transaction() as tx:  # 91 days pass for admin1
         tx.run("UPDATE staff SET changed_at = '2020-01-01T00:00:00+00:00' WHERE username = ?",
                ("admin1",))  # fmt: skip

@@ -273,3 +273,17 @@ def test_the_centre_settings_set_the_policy_and_refuse_bad_values(
     runner = CliRunner()
     listed = runner.invoke(cli, ["--home", str(central.path), "user", "list"])
     assert listed.exit_code != 0 and "Mars/Olympus" in str(listed.exception)
+
+
+def test_a_session_says_when_the_password_expires_soon(central: Central) -> None:
+    clock = Clock()
+    accounts = StaffAccounts(central.home.store, clock=clock)
+    accounts.add("wu", "吴", "viewer", PASSWORD)
+    token, _ = accounts.sign_in("wu", PASSWORD, "10.0.0.1")
+    assert accounts.session(token, touch=False).password_expires == ""  # type: ignore[union-attr]
+    clock.now += timedelta(days=80)  # 10 days left of 90
+    token, _ = accounts.sign_in("wu", PASSWORD, "10.0.0.1")
+    soon = accounts.session(token)
+    assert soon is not None and not soon.password_expired
+    expires = datetime.fromisoformat(soon.password_expires)
+    assert timedelta(days=9) < expires - clock.now <= timedelta(days=10)
