@@ -146,7 +146,8 @@ def _side(face: Snap) -> dict[str, Any]:
 @click.pass_obj
 def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
     """Pairs of different candidates whose live check-in faces match (one person sitting
-    for two), across every venue of the sitting. Exit 1 if any pair is found."""
+    for two), across every venue of the sitting. Exit 1 while any pair is not dismissed by
+    an operator (not yet reviewed, unclear or confirmed), so a script notices what is open."""
     from sync.central.console.hired import key_of, reviews
     from sync.central.console.queries import hired_guns as search
 
@@ -176,4 +177,5 @@ def hired_guns(c: Context, sitting: str, as_json: bool) -> None:
                 f"{b['candidate_id']} ({b['venue_id']}/{b['station_id']}): {f['distance']:.3f}"
                 + said
             )
-    sys.exit(1 if found else 0)
+    open_pairs = [f for f in found if not f["review"] or f["review"]["decision"] != "dismissed"]
+    sys.exit(1 if open_pairs else 0)

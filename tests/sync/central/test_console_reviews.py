@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from sync.central.centre_settings import SettingsError
 from sync.central.cli import cli
+from sync.central.console.hired import mark
 from sync.central.server import BackgroundServer
 
 from .conftest import Central
@@ -209,6 +210,15 @@ def test_a_hired_gun_decision_stays_with_its_pair_when_the_search_runs_again(
     assert one["review"]["decision"] == "confirmed" and one["review"]["by"] == "op1"
     assert one["review"]["note"] == note
     assert ("hired_gun.reviewed", one["pair"]) in audited(accounts, "op1")
+    # The command's exit status says whether anything is still open: a confirmed pair and
+    # two unreviewed ones are; once every pair is dismissed, nothing is.
+    command = ["--home", str(central.path), "--db", central.home.db_url, "hired-guns",
+               "--sitting", SITTING]  # fmt: skip
+    assert runner.invoke(cli, command).exit_code == 1
+    for p in pairs:
+        a, b = p["pair"].split("|")
+        mark(central.home.store, accounts, "op1", a, b, "dismissed", "不同的人")
+    assert runner.invoke(cli, command).exit_code == 0
 
 
 def test_times_are_shown_in_the_centres_zone_in_words(central: Central) -> None:
