@@ -125,12 +125,14 @@ def build_report(store: CentralStore) -> dict[str, Any]:
                 1 for c in candidates if c["submitted"] and not c["checked_in"]
             ),
         }
+    problems = _problems(stations, unregistered, list(sittings.values()))
     return {
         "database": store.kind,
         "stations": stations,
         "refused_unregistered": unregistered,
         "sittings": [sittings[k] for k in sorted(sittings)],
-        "problems": _problems(stations, unregistered, list(sittings.values())),
+        "problems": [en for _, en in problems],
+        "problems_zh": [zh for zh, _ in problems],
     }
 
 
@@ -138,28 +140,48 @@ def _problems(
     stations: list[dict[str, Any]],
     unregistered: list[dict[str, Any]],
     sittings: list[dict[str, Any]],
-) -> list[str]:
+) -> list[tuple[str, str]]:
+    """Each problem as (zh, en): the console shows the reader's language, `report` both."""
     out = []
     for sitting in sittings:
         forged = sitting["flags"]["unknown_key_transfers"]
+        name = sitting["sitting_id"] or "(unknown)"
         if forged["count"]:
             out.append(
-                f"sitting {sitting['sitting_id'] or '(unknown)'}: {forged['count']} attempt "
-                "transfer(s) signed by a key the centre does not know"
+                (
+                    f"场次 {name}：{forged['count']} 次考试转移由考试中心不认识的密钥签名",
+                    f"sitting {name}: {forged['count']} attempt transfer(s) signed by a key "
+                    "the centre does not know",
+                )
             )
     for s in stations:
         sid = s["station_id"]
         if s["gaps"]:
-            out.append(f"{sid}: missing events {_ranges(s['gaps'])}")
+            gaps = _ranges(s["gaps"])
+            out.append((f"{sid}：缺少事件 {gaps}", f"{sid}: missing events {gaps}"))
         if s["quarantined"]["count"]:
-            out.append(f"{sid}: {s['quarantined']['count']} events quarantined")
+            n = s["quarantined"]["count"]
+            out.append((f"{sid}：{n} 条事件被隔离", f"{sid}: {n} events quarantined"))
         if s["rollback"]:
-            out.append(f"{sid}: chain rolled back or diverged - {s['rollback_detail']}")
+            detail = s["rollback_detail"]
+            out.append(
+                (
+                    f"{sid}：事件链被回退或出现分叉 - {detail}",
+                    f"{sid}: chain rolled back or diverged - {detail}",
+                )
+            )
         for r in s["refused"]:
-            out.append(f"{sid}: {r['count']} refused ({r['reason']})")
+            out.append(_refused(sid, r))
     for r in unregistered:
-        out.append(f"{r['station_id'] or '?'}: {r['count']} refused ({r['reason']})")
+        out.append(_refused(r["station_id"] or "?", r))
     return out
+
+
+def _refused(station_id: str, r: dict[str, Any]) -> tuple[str, str]:
+    return (
+        f"{station_id}：{r['count']} 次被拒收（{r['reason']}）",
+        f"{station_id}: {r['count']} refused ({r['reason']})",
+    )
 
 
 def _ranges(gaps: list[list[int]]) -> str:

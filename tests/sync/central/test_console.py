@@ -14,6 +14,7 @@ from sync.central.staff import StaffAccounts
 
 from .conftest import Central
 from .console_data import PASSWORD, SITTING, exam_day
+from .helpers import make_events
 
 
 def sign_in(url: str, username: str, password: str = PASSWORD) -> requests.Session:
@@ -287,3 +288,17 @@ def test_behind_a_tls_proxy_the_cookies_are_secure(server: BackgroundServer) -> 
     assert "Secure" in proxied.headers["set-cookie"]
     direct = requests.get(server.url + "/console/login", timeout=10)
     assert "Secure" not in direct.headers["set-cookie"]
+
+
+def test_problems_are_said_in_the_readers_language(
+    central: Central, server: BackgroundServer
+) -> None:
+    central.station("ST-GAP")
+    events = make_events("ST-GAP", 10)
+    central.home.ingest("ST-GAP", events[:3] + events[6:], "http")  # 4-6 never arrived
+    staffed(central)
+    browser = sign_in(server.url, "viewer1")
+    page = browser.get(server.url + "/console/problems", timeout=10).text
+    assert "ST-GAP：缺少事件 4-6" in page and "missing events" not in page
+    english = browser.get(server.url + "/console/lang/en?next=/console/problems", timeout=10)
+    assert "ST-GAP: missing events 4-6" in english.text and "缺少事件" not in english.text
