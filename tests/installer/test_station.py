@@ -185,6 +185,45 @@ def test_an_upgrade_keeps_the_record_of_the_machine_before_dedication(
     assert _systemctl(machine, "is-enabled", UNIT) == "disabled"
 
 
+def test_an_upgrade_keeps_what_an_administrator_changed_since(scripts: Path, machine: Path) -> None:
+    _run(scripts, machine, "postinst", "configure", "")
+    _systemctl(machine, "disable", UNIT)
+    _run(scripts, machine, "postinst", "configure", "0.0.9")
+    assert _systemctl(machine, "is-enabled", UNIT) == "disabled"
+
+
+def test_installing_again_after_a_removal_dedicates_again(scripts: Path, machine: Path) -> None:
+    _run(scripts, machine, "postinst", "configure", "")
+    _run(scripts, machine, "postrm", "remove")
+    # dpkg passes the removed version while the package is in config-files state.
+    _run(scripts, machine, "postinst", "configure", __version__)
+    assert _systemctl(machine, "is-enabled", UNIT) == "enabled"
+    assert (machine / SYSTEM / "default.target").is_symlink()
+
+
+def test_a_configure_retried_after_a_failure_keeps_the_first_record(
+    scripts: Path, machine: Path
+) -> None:
+    _systemctl(machine, "set-default", "multi-user.target")
+    # The first configure enables the kiosk, then fails (graphical.target unreadable).
+    graphical = machine / "usr/lib/systemd/system/graphical.target"
+    saved = graphical.read_bytes()
+    graphical.unlink()
+    failed = subprocess.run(
+        ["sh", str(scripts / "postinst"), "configure", ""],
+        capture_output=True,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "DPKG_ROOT": str(machine)},
+    )
+    assert failed.returncode != 0
+    assert _systemctl(machine, "is-enabled", UNIT) == "enabled"
+    graphical.write_bytes(saved)
+    _run(scripts, machine, "postinst", "configure", "")  # dpkg --configure -a
+    assert _systemctl(machine, "get-default") == "graphical.target"
+    _run(scripts, machine, "postrm", "remove")
+    assert _systemctl(machine, "is-enabled", UNIT) == "disabled"
+    assert _systemctl(machine, "get-default") == "multi-user.target"
+
+
 def test_a_kiosk_enabled_by_hand_before_stays_enabled(scripts: Path, machine: Path) -> None:
     # The manual route of docs/install.md enabled the unit; removing the package undoes only
     # what the package did.
