@@ -249,3 +249,35 @@ def test_removal_after_the_kiosk_unit_is_gone_still_drops_its_link(
     _run(scripts, machine, "postrm", "remove")
     assert not (machine / KIOSK_LINK).is_symlink()
     assert _store_intact(machine)
+
+
+def test_scripts_work_with_plain_systemctl_where_systemd_is_not_running(
+    scripts: Path, machine: Path
+) -> None:
+    # The Debian installer runs postinst chrooted into the new system, where systemd is not
+    # running and no DPKG_ROOT is set: plain `systemctl` must work offline there. Here the
+    # scripts run without DPKG_ROOT in a private mount namespace whose /etc/systemd/system,
+    # /usr/lib/systemd/system and /var/lib are the throwaway root's (SYSTEMD_OFFLINE=1 keeps
+    # systemctl away from a running systemd, should this machine have one).
+    unshare = _tool("unshare")
+    binds = "".join(
+        f'mount --bind "{machine}/{path}" "/{path}" && '
+        for path in ("etc/systemd/system", "usr/lib/systemd/system", "var/lib")
+    )
+    script = (
+        f'{binds}sh "{scripts}/postinst" configure "" && '
+        f"systemctl is-enabled {UNIT} && systemctl get-default && "
+        f'sh "{scripts}/postrm" remove && {{ systemctl is-enabled {UNIT} || true; }}'
+    )
+    result = subprocess.run(
+        [unshare, "--mount", "sh", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "SYSTEMD_OFFLINE": "1"},
+    )
+    assert result.returncode == 0, f"needs root for unshare --mount: {result.stderr}"
+    assert result.stdout.split() == ["enabled", "graphical.target", "disabled"], result.stderr
+    assert not (machine / KIOSK_LINK).is_symlink()
+    assert not (machine / SYSTEM / "default.target").is_symlink()
+    assert _store_intact(machine)
