@@ -17,12 +17,13 @@ STAMP  := $(VENV)/.installed
 # (the kiosk compositor) lets the tests verify the kiosk session's unit; xdotool types on the
 # set-up page in benchmarks/install.py as a technician would. fp-compiler (Free Pascal)
 # compiles and runs the Windows installer script's version check (tests/installer).
+# xorriso, dosfstools and mtools build the station install drive image (make usb-image).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
 	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql \
-	chromium chromium-driver lintian cage xdotool fp-compiler
+	chromium chromium-driver lintian cage xdotool fp-compiler xorriso dosfstools mtools
 
-.PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist clean
+.PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist usb-image clean
 
 all: test
 
@@ -64,10 +65,16 @@ screenshots: $(STAMP)
 bench: $(STAMP)
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-# dist/examkiosk/ (the PyInstaller one-folder build) and dist/examkiosk_<version>_amd64.deb.
+# dist/examkiosk/ (the PyInstaller one-folder build), dist/examkiosk_<version>_amd64.deb and
+# dist/examkiosk-station_<version>_all.deb (installing it dedicates a machine to the kiosk).
 dist: $(STAMP)
 	$(VENV)/bin/pyinstaller --noconfirm installer/examkiosk.spec
 	$(PY) installer/build_deb.py --frozen dist/examkiosk --out dist
+
+# The station install drive: make usb-image ISO=debian-12.N.0-amd64-netinst.iso KEYS=central-keys.json
+usb-image: $(STAMP)
+	@test -n "$(ISO)" -a -n "$(KEYS)" || { echo "usage: make usb-image ISO=debian.iso KEYS=central-keys.json"; exit 2; }
+	$(PY) installer/preseed/build_usb_image.py --iso "$(ISO)" --keys "$(KEYS)" --dist dist
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

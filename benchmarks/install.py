@@ -89,7 +89,7 @@ def build(frozen: Path | None, work: Path, compression: str) -> tuple[Path, floa
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(ROOT / "installer" / "build_deb.py"), "--frozen", str(frozen),
-         "--out", str(work / "deb"), "--compression", compression],
+         "--package", "examkiosk", "--out", str(work / "deb"), "--compression", compression],
         check=True, capture_output=True, text=True,
     )  # fmt: skip
     return Path(result.stdout.strip()), time.perf_counter() - start

@@ -1,6 +1,13 @@
-"""Builds dist/examkiosk_<version>_amd64.deb from the PyInstaller one-folder build.
+"""Builds dist/examkiosk_<version>_amd64.deb and dist/examkiosk-station_<version>_all.deb.
 
     python installer/build_deb.py --frozen dist/examkiosk --out dist [--version V]
+        [--package examkiosk|examkiosk-station]   (default: both, one path per line)
+
+examkiosk is the program, built from the PyInstaller one-folder build; it changes nothing
+about how the machine boots (the centre and developers install it too). examkiosk-station
+(installer/debian/station/) holds no program: installing it dedicates the machine to the
+kiosk (the kiosk unit enabled, graphical.target the default, USB drives mounted for the
+window) and removing it gives the machine back.
 
 No debhelper: the tree is laid out here and packed with `dpkg-deb --root-owner-group`.
 The program goes to /opt/examkiosk/releases/<version> with /opt/examkiosk/current pointing at
@@ -27,6 +34,8 @@ HERE = Path(__file__).resolve().parent
 DEBIAN = HERE / "debian"
 REPO = HERE.parent
 PACKAGE = "examkiosk"
+STATION = "examkiosk-station"
+STATION_DIR = DEBIAN / "station"
 OPT = Path("opt/examkiosk")
 
 # Never in a station's install: the vsmartcard virtual reader (it listens on the network),
@@ -100,9 +109,9 @@ def _normalise_modes(root: Path) -> None:
     root.chmod(0o755)
 
 
-def _changelog(version: str) -> bytes:
+def _changelog(version: str, package: str = PACKAGE) -> bytes:
     return (
-        f"{PACKAGE} ({version}) unstable; urgency=medium\n\n"
+        f"{package} ({version}) unstable; urgency=medium\n\n"
         "  * Release built from the ExamKiosk repository; see its git history.\n\n"
         " -- ExamKiosk maintainers <examkiosk@example.org>  Wed, 25 Nov 2026 00:00:00 +0000\n"
     ).encode()
@@ -148,23 +157,66 @@ def stage(frozen: Path, version: str, root: Path) -> None:
     for page in ("examkiosk.1", "examkiosk-central.1"):
         _gzip_n((DEBIAN / "man" / page).read_bytes(), root / "usr/share/man/man1" / f"{page}.gz")
     _install(DEBIAN / "lintian-overrides", root / "usr/share/lintian/overrides" / PACKAGE, 0o644)
+    _directory_modes(root)
+
+    _control_files(root, DEBIAN, version, ("preinst", "postinst", "prerm", "postrm"))
+    _install(DEBIAN / "conffiles", root / "DEBIAN" / "conffiles", 0o644)
+
+
+def _directory_modes(root: Path) -> None:
     for path in (root / "usr", root / "lib", root / "etc"):
+        if not path.exists():
+            continue
         path.chmod(0o755)
         for sub in path.rglob("*"):
             if sub.is_dir() and not sub.is_symlink():
                 sub.chmod(0o755)
 
+
+def _control_files(root: Path, source: Path, version: str, scripts: tuple[str, ...]) -> None:
+    """DEBIAN/control from source/control.in, and the maintainer scripts (after the files:
+    Installed-Size counts what is staged so far)."""
     control_dir = root / "DEBIAN"
     control_dir.mkdir()
     control_dir.chmod(0o755)
     size_kib = sum((p.lstat().st_size + 1023) // 1024 for p in root.rglob("*") if not p.is_dir())
-    control = (DEBIAN / "control.in").read_text("utf-8")
+    control = (source / "control.in").read_text("utf-8")
     control = control.replace("@VERSION@", version).replace("@INSTALLED_SIZE@", str(size_kib))
-    _install(DEBIAN / "control.in", control_dir / "control", 0o644, control)
-    for script in ("preinst", "postinst", "prerm", "postrm"):
-        text = (DEBIAN / script).read_text("utf-8").replace("@VERSION@", version)
-        _install(DEBIAN / script, control_dir / script, 0o755, text)
-    _install(DEBIAN / "conffiles", control_dir / "conffiles", 0o644)
+    _install(source / "control.in", control_dir / "control", 0o644, control)
+    for script in scripts:
+        text = (source / script).read_text("utf-8").replace("@VERSION@", version)
+        _install(source / script, control_dir / script, 0o755, text)
+
+
+def stage_station(version: str, root: Path) -> None:
+    """examkiosk-station: the USB mount rule, its docs and the scripts that dedicate the
+    machine (postinst) and give it back (postrm)."""
+    _install(
+        STATION_DIR / "61-examkiosk-station-media.rules",
+        root / "lib/udev/rules.d/61-examkiosk-station-media.rules",
+        0o644,
+    )
+    doc = root / "usr/share/doc" / STATION
+    _install(DEBIAN / "copyright", doc / "copyright", 0o644)
+    _gzip_n(_changelog(version, STATION), doc / "changelog.gz")
+    _install(
+        STATION_DIR / "lintian-overrides", root / "usr/share/lintian/overrides" / STATION, 0o644
+    )
+    _directory_modes(root)
+    _control_files(root, STATION_DIR, version, ("postinst", "postrm"))
+
+
+def _pack(root: Path, target: Path, compression: str, level: int | None) -> None:
+    command = ["dpkg-deb", "--root-owner-group", f"-Z{compression}"]
+    if level is not None:
+        command.append(f"-z{level}")
+    result = subprocess.run(
+        [*command, "--build", str(root), str(target)],
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        raise BuildError(f"dpkg-deb failed: {result.stderr.strip()}")
 
 
 def build(
@@ -176,16 +228,20 @@ def build(
         root = Path(tmp) / "root"
         root.mkdir()
         stage(frozen, version, root)
-        command = ["dpkg-deb", "--root-owner-group", f"-Z{compression}"]
-        if level is not None:
-            command.append(f"-z{level}")
-        result = subprocess.run(
-            [*command, "--build", str(root), str(target)],
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            raise BuildError(f"dpkg-deb failed: {result.stderr.strip()}")
+        _pack(root, target, compression, level)
+    return target
+
+
+def build_station(
+    out_dir: Path, version: str, compression: str = "xz", level: int | None = None
+) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{STATION}_{version}_all.deb"
+    with tempfile.TemporaryDirectory(prefix="ek-deb-") as tmp:
+        root = Path(tmp) / "root"
+        root.mkdir()
+        stage_station(version, root)
+        _pack(root, target, compression, level)
     return target
 
 
@@ -197,15 +253,20 @@ def main(argv: list[str] | None = None) -> int:
     # Debian's tools (lintian, older dpkg) accept xz and gzip only; xz is the release's.
     parser.add_argument("--compression", choices=["xz", "gzip"], default="xz")
     parser.add_argument("--level", type=int, choices=range(0, 10), default=None)
+    parser.add_argument("--package", choices=[PACKAGE, STATION], default=None)
     args = parser.parse_args(argv)
+    version = args.version or program_version()
     try:
-        path = build(
-            args.frozen, args.out, args.version or program_version(), args.compression, args.level
-        )
+        paths = []
+        if args.package in (None, PACKAGE):
+            paths.append(build(args.frozen, args.out, version, args.compression, args.level))
+        if args.package in (None, STATION):
+            paths.append(build_station(args.out, version, args.compression, args.level))
     except BuildError as exc:
         print(f"build_deb: {exc}", file=sys.stderr)
         return 1
-    print(path)
+    for path in paths:
+        print(path)
     return 0
 
 

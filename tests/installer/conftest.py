@@ -3,6 +3,7 @@
 Building takes one to two minutes on two cores, so every installer test shares one build:
 `frozen_dir` (the one-folder build) and `deb_package` (the .deb made from it, compressed with
 gzip -1 instead of the release's xz: same files, a seventh of the packing time).
+`station_package` (examkiosk-station) holds no program and is built on its own in a second.
 
 EXAMKIOSK_FROZEN_BUILD=DIR reuses a build made earlier from this tree (for iterating on the
 package); it is never set in CI.
@@ -62,6 +63,8 @@ def deb_package(frozen_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
             str(REPO / "installer" / "build_deb.py"),
             "--frozen",
             str(frozen_dir),
+            "--package",
+            "examkiosk",
             "--out",
             str(out),
             "--compression",
@@ -76,6 +79,29 @@ def deb_package(frozen_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     assert result.returncode == 0, result.stderr[-3000:]
     path = Path(result.stdout.strip())
     assert path.is_file() and path.name.endswith("_amd64.deb")
+    return path
+
+
+@pytest.fixture(scope="session")
+def station_package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """examkiosk-station: no program inside, so it needs no PyInstaller build."""
+    out = tmp_path_factory.mktemp("station-deb")
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "installer" / "build_deb.py"),
+            "--package",
+            "examkiosk-station",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    path = Path(result.stdout.strip())
+    assert path.is_file() and path.name.endswith("_all.deb")
     return path
 
 
