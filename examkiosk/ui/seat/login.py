@@ -1,8 +1,10 @@
-"""Before the questions: login (ticket + ID number), confirm name and photo, resume code."""
+"""Before the questions: login (tap the ID card, or ticket + ID number), confirm name and
+photo, resume code."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from examkiosk.ui.i18n import tr
@@ -43,6 +45,14 @@ class LoginPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _heading("")
+        # Shown when the seat has a card reader: tapping the card checked in at the door is
+        # the first way in; the fields below stay as the fallback.
+        self.card = QLabel()
+        self.card.setObjectName("card_status")
+        self.card.setProperty("role", "heading")
+        self.card.setWordWrap(True)
+        self.card.setVisible(False)
+        self.card_ready = False
         self.ticket = QLineEdit()
         self.ticket.setObjectName("ticket")
         self.id_number = QLineEdit()
@@ -60,7 +70,16 @@ class LoginPage(QWidget):
             field.returnPressed.connect(self._submit)
         self.login.clicked.connect(self._submit)
         _centered(
-            self, _panel(self.title, self.ticket, self.id_number, self.login, self.error, self.hint)
+            self,
+            _panel(
+                self.title,
+                self.card,
+                self.ticket,
+                self.id_number,
+                self.login,
+                self.error,
+                self.hint,
+            ),
         )
         self.retranslate()
 
@@ -69,12 +88,39 @@ class LoginPage(QWidget):
         self.ticket.setPlaceholderText(tr("准考证号", "Admission ticket number"))
         self.id_number.setPlaceholderText(tr("身份证件号码", "ID document number"))
         self.login.setText(tr("登录", "Log in"))
+        self.card.setText(
+            tr(
+                "请将入口核验时使用的身份证件放在读卡器上登录",
+                "Place the ID document you were checked in with on the card reader",
+            )
+        )
         self.hint.setText(
             tr(
+                "也可输入准考证号和证件号码后按回车键；Tab 键在输入框之间切换。",
+                "Or type your admission ticket and ID number and press Enter; Tab moves "
+                "between the fields.",
+            )
+            if self.card_ready
+            else tr(
                 "输入后按回车键；Tab 键在输入框之间切换。",
                 "Press Enter when done; Tab moves between the fields.",
             )
         )
+
+    def set_card_ready(self, ready: bool) -> None:
+        """Whether a card reader waits for the candidate's card (says so on the page)."""
+        self.card_ready = ready
+        self.card.setVisible(ready)
+        self.retranslate()
+
+    @property
+    def busy(self) -> bool:
+        """A sign-in (typed or by card) is being checked."""
+        return not self.login.isEnabled()
+
+    def card_checking(self) -> None:
+        self.login.setEnabled(False)
+        self.error.setText(tr("已读取证件，正在核对……", "Card read: checking…"))
 
     def reset(self, error: str = "") -> None:
         self.error.setText(error)
@@ -147,8 +193,24 @@ class ConfirmPage(QWidget):
         self.yes.setFocus()
 
     def _confirm(self) -> None:
+        if not self.yes.isEnabled():
+            return  # already confirmed: a second Enter must not start twice
         self.yes.setEnabled(False)
         self.confirmed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter confirms, Esc is "not me", wherever the focus is on this page (a candidate
+        # who signed in by card has not touched the keyboard yet).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.no.hasFocus():  # Enter on a focused button means that button
+                self.rejected.emit()
+            else:
+                self._confirm()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.rejected.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ResumeCodePage(QWidget):
