@@ -14,7 +14,6 @@ from examkiosk.core import roster, seat_guard
 from examkiosk.core.station import Station
 from examkiosk.ui.door.sim_card import simulated_card
 from examkiosk.ui.i18n import set_language
-from examkiosk.ui.ops import Operations
 from examkiosk.ui.seat import SeatScreen
 from hardware.cards.document import DocumentType, IdentityDocument, ReadingMethod
 from hardware.sim.card_queue import QueueCardReader
