@@ -69,18 +69,14 @@ class LoginPage(QWidget):
         for field in (self.ticket, self.id_number):
             field.returnPressed.connect(self._submit)
         self.login.clicked.connect(self._submit)
-        _centered(
-            self,
-            _panel(
-                self.title,
-                self.card,
-                self.ticket,
-                self.id_number,
-                self.login,
-                self.error,
-                self.hint,
-            ),
+        panel = _panel(
+            self.title, self.card, self.ticket, self.id_number, self.login, self.error, self.hint
         )
+        # A fixed width: a centred panel's wrapped labels are otherwise given the height
+        # they would need at the page's full width (one line), and the card prompt, two
+        # lines at the heading size, is cut in half.
+        panel.setFixedWidth(640)
+        _centered(self, panel)
         self.retranslate()
 
     def retranslate(self) -> None:
