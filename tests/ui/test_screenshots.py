@@ -311,7 +311,8 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     assert isinstance(seat, SeatScreen)
     assert not window.header.language.isVisible()
     # Waiting for a card (the demo's simulated reader), with ticket + ID number below.
-    assert seat.login.card.isVisible() and "读卡器" in seat.login.card.text()
+    qtbot.waitUntil(seat.login.card.isVisible, timeout=5_000)  # once the reader answered
+    assert "读卡器" in seat.login.card.text()
     assert seat.sim_card is not None
     wholly_on_screen(
         window, seat.login.card, seat.login.ticket, seat.login.id_number, seat.login.login

@@ -52,7 +52,7 @@ class LoginPage(QWidget):
         self.card.setProperty("role", "heading")
         self.card.setWordWrap(True)
         self.card.setVisible(False)
-        self.card_ready = False
+        self.card_state = "none"  # "none": no reader; "ready"; "unavailable": not answering
         self.ticket = QLineEdit()
         self.ticket.setObjectName("ticket")
         self.id_number = QLineEdit()
@@ -90,23 +90,34 @@ class LoginPage(QWidget):
                 "Place the ID document you were checked in with on the card reader",
             )
         )
-        self.hint.setText(
-            tr(
+        hints = {
+            "ready": (
                 "也可输入准考证号和证件号码后按回车键；Tab 键在输入框之间切换。",
                 "Or type your admission ticket and ID number and press Enter; Tab moves "
                 "between the fields.",
-            )
-            if self.card_ready
-            else tr(
+            ),
+            "unavailable": (
+                "读卡器暂不可用：请输入准考证号和证件号码后按回车键。",
+                "The card reader is not available: type your admission ticket and ID number "
+                "and press Enter.",
+            ),
+        }
+        zh, en = hints.get(
+            self.card_state,
+            (
                 "输入后按回车键；Tab 键在输入框之间切换。",
                 "Press Enter when done; Tab moves between the fields.",
-            )
+            ),
         )
+        self.hint.setText(tr(zh, en))
 
-    def set_card_ready(self, ready: bool) -> None:
-        """Whether a card reader waits for the candidate's card (says so on the page)."""
-        self.card_ready = ready
-        self.card.setVisible(ready)
+    def set_card_state(self, state: str) -> None:
+        """ "ready": a reader waits for the candidate's card (the prompt shows); "unavailable":
+        the configured reader does not answer (the typed way is offered instead); "none"."""
+        if state == self.card_state:
+            return  # the reader answers every fraction of a second: nothing to redo
+        self.card_state = state
+        self.card.setVisible(state == "ready")
         self.retranslate()
 
     @property

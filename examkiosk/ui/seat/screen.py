@@ -28,10 +28,14 @@ from examkiosk.core.face_check import FaceService
 from examkiosk.core.scoring import Receipt
 from examkiosk.core.sitting import NotStarted
 from examkiosk.core.station import Station
-from examkiosk.ui.door.card_watch import CardWatch
 from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
-from examkiosk.ui.seat.card_login import SeatSimulatedCard, card_problem_text
+from examkiosk.ui.seat.card_login import (
+    READER_PROBLEMS,
+    SeatCardWatch,
+    SeatSimulatedCard,
+    card_problem_text,
+)
 from examkiosk.ui.seat.login import ConfirmPage, LoginPage, ResumeCodePage
 from examkiosk.ui.seat.proctor_view import SeatCamera, SeatProctoring
 from examkiosk.ui.seat.question import LOW_TIME_MS, QuestionPage, format_remaining
@@ -70,7 +74,7 @@ class SeatScreen(QWidget):
         # read), recorded with the `seat.signed_in` event once the attempt is entered.
         self._sign_in: tuple[str, dict[str, Any]] = (seat_card.TICKET, {})
         self._active = False
-        self.watch: CardWatch | None = None
+        self.watch: SeatCardWatch | None = None
         self.sim_card: SeatSimulatedCard | None = None
         self._ticking = False
         self._warned: set[int] = set()
@@ -189,14 +193,16 @@ class SeatScreen(QWidget):
             self.sim_card.deleteLater()
             self.sim_card = None
         if reader is not None:
-            self.watch = CardWatch(reader, self.ops, self)
+            self.watch = SeatCardWatch(reader, self.ops, self)
             self.watch.document_read.connect(self._card_read)
             self.watch.failed.connect(self._card_failed)
+            # The prompt shows once the reader has answered (a missing reader never does).
+            self.watch.reader_answered.connect(lambda: self.login.set_card_state("ready"))
             if isinstance(reader, QueueCardReader):
                 self.sim_card = SeatSimulatedCard(reader, self.ops)
                 self.layout().addWidget(self.sim_card)
                 self.sim_card.load(self.station.store)
-        self.login.set_card_ready(reader is not None)
+        self.login.set_card_state("none")
         self._follow_card_watch()
 
     def _follow_card_watch(self) -> None:
@@ -267,7 +273,11 @@ class SeatScreen(QWidget):
         self.ops.run(work, found, lambda exc: self.login.reset(error_text(exc)))
 
     def _card_failed(self, exc: BaseException) -> None:
-        """The card could not be read (taken away mid-read...): say so; nothing changes."""
+        """The card could not be read (taken away mid-read...): say so; nothing changes.
+        No reader (unplugged, pcscd down): the typed way in, without an error."""
+        if isinstance(exc, READER_PROBLEMS):
+            self.login.set_card_state("unavailable")
+            return
         if self.stack.currentWidget() is self.login and not self.login.busy:
             self.login.error.setText(card_problem_text(exc))
 

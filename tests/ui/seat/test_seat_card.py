@@ -59,7 +59,8 @@ def test_tapping_the_checked_in_card_signs_in_after_confirming_with_enter(
 ) -> None:
     make_rehearsal(station)
     seat = card_seat
-    assert seat.login.card.isVisible() and "读卡器" in seat.login.card.text()
+    qtbot.waitUntil(seat.login.card.isVisible, timeout=3000)  # once the reader answered
+    assert "读卡器" in seat.login.card.text() and "也可输入" in seat.login.hint.text()
     assert seat.sim_card is not None and seat.sim_card.isVisible()
     tap(seat, station, TICKET)
     qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.confirm, timeout=5000)
@@ -185,3 +186,25 @@ def test_leaving_seat_mode_stops_reading(card_seat: SeatScreen) -> None:
     assert card_seat.watch is not None and card_seat.watch.running
     card_seat.deactivate()
     assert not card_seat.watch.running
+
+
+def test_card_problems_speak_to_the_candidate_not_the_door() -> None:
+    """The drivers' texts tell the door's invigilator to use manual entry (手工录入); at the
+    seat every card problem points to the typed ticket and ID number instead."""
+    from examkiosk.ui.seat.card_login import READER_PROBLEMS, card_problem_text
+    from hardware.cards import errors
+    from hardware.cards.errors import CardError
+
+    problems = [
+        cls()
+        for cls in vars(errors).values()
+        if isinstance(cls, type)
+        and issubclass(cls, CardError)
+        and cls not in (CardError, *READER_PROBLEMS)
+        and cls.__init__.__code__.co_argcount <= 2  # constructed with a detail at most
+    ]
+    assert len(problems) >= 6
+    for problem in problems:
+        text = card_problem_text(problem)
+        assert "手工" not in text and text, type(problem).__name__
+    assert "被移开" in card_problem_text(errors.CardRemoved())
