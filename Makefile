@@ -15,11 +15,12 @@ STAMP  := $(VENV)/.installed
 # Qt needs, PostgreSQL for the central service's tests, and chromium (+ driver) for the
 # console's browser tests (tests/browser). lintian checks the .deb `make dist` builds; cage
 # (the kiosk compositor) lets the tests verify the kiosk session's unit; xdotool types on the
-# set-up page in benchmarks/install.py as a technician would.
+# set-up page in benchmarks/install.py as a technician would. fp-compiler (Free Pascal)
+# compiles and runs the Windows installer script's version check (tests/installer).
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
 	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql \
-	chromium chromium-driver lintian cage xdotool poppler-utils fonts-dejavu-core
+	chromium chromium-driver lintian cage xdotool fp-compiler poppler-utils fonts-dejavu-core
 
 .PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist clean
 

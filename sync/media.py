@@ -1,7 +1,8 @@
-"""Removable drives on Linux: which are mounted, how much room they have, what went wrong.
+"""Removable drives: which are mounted, how much room they have, what went wrong.
 
 `list_removable_volumes` reads /proc/mounts and /sys/block/*/removable (plus the device's
-sysfs path, since many USB sticks and card readers report removable=0 yet sit on a USB bus).
+sysfs path, since many USB sticks and card readers report removable=0 yet sit on a USB bus);
+on Windows it lists drive letters instead (sync/media_windows.py).
 `media_error` turns an OSError met while writing into a MediaError an administrator can act on.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import errno
 import os
 import re
+import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sync.errors import MediaError
+from sync.portable_files import fsync_directory, replace_file, set_file_mode
 
 _ESCAPE = re.compile(r"\\([0-7]{3})")
 _UDEV_ESCAPE = re.compile(r"(\\x[0-9a-fA-F]{2})")
@@ -108,9 +112,14 @@ def list_removable_volumes(
 ) -> list[Volume]:
     """Mounted volumes on removable or USB disks, in mount order; never raises.
 
-    The keyword arguments exist so the parsing can be exercised against a recorded
-    /proc + /sys layout; callers use the defaults.
+    On Windows: drive letters, from sync/media_windows.py. The keyword arguments exist so
+    the Linux parsing can be exercised against a recorded /proc + /sys layout; callers use
+    the defaults.
     """
+    if sys.platform == "win32":
+        from sync.media_windows import list_windows_volumes  # imports this module: lazily
+
+        return list_windows_volumes()
     try:
         lines = mounts_file.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
@@ -134,7 +143,7 @@ def list_removable_volumes(
             continue
         seen.add((device, str(mount_point)))
         try:
-            stat = os.statvfs(mount_point)
+            usage = shutil.disk_usage(mount_point)
         except OSError:  # unmounted or pulled since /proc/mounts was read
             continue
         volumes.append(
@@ -144,17 +153,51 @@ def list_removable_volumes(
                 fs_type=fields[2],
                 label=labels.get(name, ""),
                 read_only="ro" in fields[3].split(","),
-                total_bytes=stat.f_blocks * stat.f_frsize,
-                free_bytes=stat.f_bavail * stat.f_frsize,
+                total_bytes=usage.total,
+                free_bytes=usage.free,
             )
         )
     return volumes
 
 
+# Windows error codes that Python's errno mapping blurs: the C runtime maps 19..36 (write
+# protect, drive not ready, CRC, general failure, sharing violation...) all to EACCES, which
+# would call a pulled stick "read-only". Looked up first when the OSError has a winerror.
+WINERROR_AS_ERRNO = {
+    19: errno.EROFS,  # ERROR_WRITE_PROTECT
+    5: errno.EACCES,  # ERROR_ACCESS_DENIED
+    39: errno.ENOSPC,  # ERROR_HANDLE_DISK_FULL
+    112: errno.ENOSPC,  # ERROR_DISK_FULL
+    223: errno.EFBIG,  # ERROR_FILE_TOO_LARGE
+    2: errno.ENOENT,  # ERROR_FILE_NOT_FOUND
+    3: errno.ENOENT,  # ERROR_PATH_NOT_FOUND
+    15: errno.ENODEV,  # ERROR_INVALID_DRIVE
+    21: errno.ENODEV,  # ERROR_NOT_READY (card reader without a card, stick pulled)
+    23: errno.EIO,  # ERROR_CRC
+    31: errno.EIO,  # ERROR_GEN_FAILURE
+    55: errno.ENODEV,  # ERROR_DEV_NOT_EXIST
+    433: errno.ENODEV,  # ERROR_NO_SUCH_DEVICE
+    1117: errno.EIO,  # ERROR_IO_DEVICE
+    1167: errno.ENODEV,  # ERROR_DEVICE_NOT_CONNECTED
+    1617: errno.ENODEV,  # ERROR_DEVICE_REMOVED
+    32: errno.EBUSY,  # ERROR_SHARING_VIOLATION: another program holds the file
+    33: errno.EBUSY,  # ERROR_LOCK_VIOLATION
+}
+
+
+def effective_errno(code: int | None, winerror: int | None) -> int | None:
+    """The errno to classify by: the Windows error's own meaning where we know it."""
+    if winerror is not None and winerror in WINERROR_AS_ERRNO:
+        return WINERROR_AS_ERRNO[winerror]
+    return code
+
+
 def media_error(exc: OSError, where: Path | str) -> MediaError:
     """The MediaError for an OSError met while writing to or reading from `where`."""
-    code = exc.errno
-    detail = f"{where}: {exc.strerror or exc} (errno {code})"
+    winerror = getattr(exc, "winerror", None)
+    code = effective_errno(exc.errno, winerror)
+    detail = f"{where}: {exc.strerror or exc} (errno {exc.errno}"
+    detail += f", winerror {winerror})" if winerror is not None else ")"
     if code in (errno.EROFS, errno.EACCES, errno.EPERM):
         return MediaError(
             "无法写入该U盘：它是只读的（可能打开了写保护开关）或没有写入权限。"
@@ -201,10 +244,9 @@ def media_error(exc: OSError, where: Path | str) -> MediaError:
 def free_bytes(path: Path) -> int:
     """Bytes available to this process on the file system holding `path`."""
     try:
-        stat = os.statvfs(path)
+        return shutil.disk_usage(path).free  # statvfs's f_bavail on POSIX; Windows has no statvfs
     except OSError as exc:
         raise media_error(exc, path) from exc
-    return stat.f_bavail * stat.f_frsize
 
 
 def check_writable(directory: Path, needed_bytes: int = 0) -> None:
@@ -223,20 +265,6 @@ def check_writable(directory: Path, needed_bytes: int = 0) -> None:
         raise media_error(exc, directory) from exc
     if needed_bytes and free_bytes(directory) < needed_bytes:
         raise media_error(OSError(errno.ENOSPC, "not enough free space"), directory)
-
-
-def fsync_directory(directory: Path) -> None:
-    """Make a rename in `directory` durable."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    except OSError as exc:
-        # Some file systems (vfat on older kernels, some FUSE) refuse a directory fsync;
-        # the file itself has been synced, which is what matters there.
-        if exc.errno not in (errno.EINVAL, errno.EOPNOTSUPP):
-            raise
-    finally:
-        os.close(fd)
 
 
 def discard(path: Path | None) -> None:
@@ -272,14 +300,14 @@ def atomic_file(path: Path) -> Iterator[BinaryIO]:
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
         leftover = Path(name)
         try:  # mkstemp's 0600 would hide the file from the desktop user; it is encrypted
-            os.fchmod(fd, 0o644)
+            set_file_mode(fd, 0o644)
         except OSError:  # vfat/exfat sticks have no modes
             pass
         with os.fdopen(fd, "wb", buffering=1 << 20) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(leftover, path)
+        replace_file(leftover, path)
         leftover = path
         fsync_directory(path.parent)
         leftover = None

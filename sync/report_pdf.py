@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from sync.errors import SyncError
@@ -20,16 +21,32 @@ FONT_CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),
     ("/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc", 2),
 )
+# Windows: Microsoft YaHei (msyh.ttc, index 0) and SimSun come with Windows 10 and 11.
+WINDOWS_FONTS = (("msyh.ttc", 0), ("simsun.ttc", 0))
 STATUS_COLOURS = {"ok": (30, 130, 60), "warning": (200, 120, 0), "failure": (190, 30, 30)}
+
+
+def font_candidates(platform: str, env: Mapping[str, str]) -> list[tuple[str, int]]:
+    """Where to look for a CJK font on this system, in order (the first that exists wins)."""
+    if platform == "win32":
+        fonts = Path(env.get("WINDIR") or env.get("SystemRoot") or "C:\\Windows") / "Fonts"
+        return [(str(fonts / name), index) for name, index in WINDOWS_FONTS]
+    return list(FONT_CANDIDATES)
 
 
 def cjk_font() -> tuple[str, int]:
     override = os.environ.get("EXAMKIOSK_PDF_FONT")
     if override:
         return override, 0
-    for path, index in FONT_CANDIDATES:
+    for path, index in font_candidates(sys.platform, os.environ):
         if Path(path).is_file():
             return path, index
+    if sys.platform == "win32":
+        raise SyncError(
+            "找不到中文字体（微软雅黑 msyh.ttc），无法生成 PDF。请设置 EXAMKIOSK_PDF_FONT 指向一个中文字体文件。",
+            "No Chinese font (Microsoft YaHei, msyh.ttc) was found, so no PDF can be written. "
+            "Set EXAMKIOSK_PDF_FONT to a Chinese font file.",
+        )
     raise SyncError(
         "找不到中文字体，无法生成 PDF。请安装 fonts-noto-cjk。",
         "No Chinese font found, so no PDF can be written. Install fonts-noto-cjk.",

@@ -19,6 +19,7 @@ from examkiosk.app import (
     cli_devices,
     cli_exam,
     cli_face,
+    cli_kiosk_shell,
     cli_ops,
     cli_station,
     cli_sync,
@@ -249,5 +250,6 @@ for group in (
     cli_ops.logs_cmd,
     cli_ops.stats_cmd,
     cli_update.update,
+    cli_kiosk_shell.kiosk_shell,  # issue 15 (Windows)
 ):
     main.add_command(group)

@@ -247,6 +247,39 @@ def incidents_command(data_dir: Path | None, passphrase_file: Path | None, as_js
             f"snapshot {i.snapshot_id if i.snapshot_id is not None else '-'}"
         )
         click.echo(f"    {i.message_zh} / {i.message_en}")
+        if i.acknowledged:  # acknowledged on the admin screen (监考工具 → 监考事件)
+            click.echo(
+                f"    已处理 acknowledged: {i.acknowledged_by_name} ({i.acknowledged_by}): {i.note}"
+            )
+
+
+@exam.command("acknowledge")
+@DATA_DIR
+@PASSPHRASE_FILE
+@click.argument("seq", type=int)
+@click.option("--note", required=True, help="What was done (required).")
+@staff_options
+def acknowledge_command(
+    data_dir: Path | None,
+    passphrase_file: Path | None,
+    seq: int,
+    note: str,
+    staff: str | None,
+    staff_password_file: Path | None,
+) -> None:
+    """Acknowledge the proctoring incident SEQ (from `exam incidents --json`) with a note:
+    an invigilator signs in (--staff); recorded once, with their name."""
+    from examkiosk.core.proctor_incidents import acknowledge
+
+    station = _open(data_dir, passphrase_file)
+    try:
+        person = signed_in(
+            station, "incident.acknowledge", staff, staff_password_file, data_dir=data_dir
+        )
+        done = acknowledge(station, person, seq, note)
+    finally:
+        station.close()
+    click.echo(f"已处理 acknowledged: {done.seat} {done.ticket} {done.kind} ({person.name})")
 
 
 @exam.command("resume-code")

@@ -19,7 +19,7 @@ ZH = {
     "Show this message and exit.": "显示本帮助后退出。",
     "Language of messages (default zh_CN, or $EXAMKIOSK_LANG).": "提示语言（默认 zh_CN，或 $EXAMKIOSK_LANG）。",
     "Open the kiosk window (the default command).": "打开考点工作站窗口（默认命令）。",
-    "Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR 或 ~/.local/share/examkiosk）。",
+    "Station data directory (default: $EXAMKIOSK_DATA_DIR, else ~/.local/share/examkiosk; on Windows %ProgramData%\\ExamKiosk).": "工作站数据目录（默认：$EXAMKIOSK_DATA_DIR，否则 ~/.local/share/examkiosk；Windows 上为 %ProgramData%\\ExamKiosk）。",
     "Which station screen to open (default: the station's own mode).": "打开哪个工作站界面（默认：本机的工作模式）。",
     "File holding the recovery passphrase (else $EXAMKIOSK_PASSPHRASE or a prompt).": "存放恢复口令的文件（否则用 $EXAMKIOSK_PASSPHRASE 或提示输入）。",
     "Build the demo venue if missing, then open it with simulated devices.": "如无演示考点则先建立，然后用模拟设备打开。",
@@ -57,6 +57,8 @@ ZH = {
     "Seed for the answers chosen.": "选择答案所用的随机种子。",
     "Submit the attempt after answering.": "作答后交卷。",
     "The candidate's attempt as stored: state, remaining time, answers.": "已保存的考生作答：状态、剩余时间、答案。",
+    "Acknowledge the proctoring incident SEQ (from `exam incidents --json`) with a note: an invigilator signs in (--staff); recorded once, with their name.": "以处理说明确认编号为 SEQ 的监考事件（编号见 `exam incidents --json`）：监考员登录（--staff）；只记录一次，并记下其姓名。",
+    "What was done (required).": "处理情况（必填）。",
     "Proctoring incidents (监考抓拍异常) for the invigilator: absent, another face, several faces, no camera picture. The candidate's exam is never stopped by them.": "供监考员查看的监考抓拍异常：离座、换人、多人、摄像头无画面。考生的作答不会因此中断。",
     "The invigilator's resume code (续考码) for a candidate's request (signed in, audited).": "根据考生的续考请求码生成监考员续考码（须登录，记入审计）。",
     "The request shown on the seat (e.g. 3F2A9C1B-0); default: this station's attempt of the candidate.": "座位上显示的请求码（如 3F2A9C1B-0）；默认：该考生在本机的作答。",
@@ -136,6 +138,8 @@ ZH = {
     "Verify an update file and say whether it could be applied now (changes nothing).": "校验更新文件并说明现在能否安装（不做任何更改）。",
     "Verify and install an update signed by the centre; the previous version is kept.": "校验并安装考试中心签名的更新；保留上一版本。",
     "Where releases/ and current are (default /opt/examkiosk or $EXAMKIOSK_INSTALL_ROOT).": "releases/ 和 current 所在目录（默认 /opt/examkiosk 或 $EXAMKIOSK_INSTALL_ROOT）。",
+    # issue 15 (Windows)
+    "Run the kiosk window and restart it whenever it ends (the Windows kiosk shell).": "运行考点窗口，窗口结束后自动重新启动（Windows 考点机外壳）。",
 }
 
 

@@ -17,7 +17,8 @@ DATA_DIR = click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Station data directory (default: $EXAMKIOSK_DATA_DIR or ~/.local/share/examkiosk).",
+    help="Station data directory (default: $EXAMKIOSK_DATA_DIR, else ~/.local/share/examkiosk; "
+    "on Windows %ProgramData%\\ExamKiosk).",
 )
 PASSPHRASE_FILE = click.option(
     "--passphrase-file",

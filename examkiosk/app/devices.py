@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +36,7 @@ from examkiosk.core.authz import Person, audit, require
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
 from hardware.cards.document import CardReader
+from hardware.cards.serial_find import example_port
 
 FILE_NAME = "devices.json"
 KINDS = ("pcsc", "gat467", "sim")
@@ -145,9 +147,10 @@ def _card_reader(value: Any, where: str) -> CardReaderConfig:
         raise DeviceConfigError(
             where,
             f"{key}.port",
-            "身份证阅读器（gat467）必须指定串口，例如 /dev/ttyUSB0，或 auto（按USB编号自动查找）",
-            "a resident-ID reader (gat467) needs its serial port, e.g. /dev/ttyUSB0, or auto "
-            "(found by its USB ids)",
+            f"身份证阅读器（gat467）必须指定串口，例如 {example_port(sys.platform)}，"
+            "或 auto（按USB编号自动查找）",
+            f"a resident-ID reader (gat467) needs its serial port, e.g. "
+            f"{example_port(sys.platform)}, or auto (found by its USB ids)",
         )
     return CardReaderConfig(kind, options)
 
@@ -258,7 +261,7 @@ def env_overrides(config: DeviceConfig, env: Mapping[str, str]) -> DeviceConfig:
     """Apply `EXAMKIOSK_CAMERA` (index, file or URL) and `EXAMKIOSK_CARD_READER`.
 
     `EXAMKIOSK_CARD_READER` is a kind (`pcsc`, `sim`), `KIND:ARG` (`pcsc:ACS` = reader name,
-    `gat467:/dev/ttyUSB0` = port), or, as before this file existed, a PC/SC reader name.
+    `gat467:/dev/ttyUSB0` or `gat467:COM3` = port), or, as before this file existed, a PC/SC reader name.
     """
     used: list[str] = []
     camera, reader = config.camera, config.card_reader

@@ -8,48 +8,52 @@ and face engine (failure), a seat or admin station does not (warning).
 
 from __future__ import annotations
 
+import sys
 import time
 from importlib import resources
-from pathlib import Path
 
 from examkiosk.app.devices import DeviceConfig, load_devices
 from examkiosk.core.inspection import FAILURE, OK, WARNING, Finding, finding
 from examkiosk.core.station import Station
+from hardware.cards.pcsc_service import pcsc_service_running
 
 CAMERA_FRAMES = 15
 SELFTEST_PICTURE = "selftest-face.jpg"
 
 
-def pcscd_running(proc: Path = Path("/proc")) -> bool:
-    """Whether a pcscd process runs on this machine (Linux: by its /proc entry)."""
-    for entry in proc.iterdir():
-        if entry.name.isdigit():
-            try:
-                if (entry / "comm").read_text().strip() == "pcscd":
-                    return True
-            except OSError:
-                continue
-    return False
+def _serial_port_present(port: str) -> bool:
+    from serial.tools import list_ports
+
+    from hardware.cards.serial_find import port_present
+
+    listed = [str(p.device) for p in list_ports.comports()] if sys.platform == "win32" else []
+    return port_present(port, listed, sys.platform)
 
 
 def check_readers(config: DeviceConfig) -> list[Finding]:
     title = ("读卡器", "Card readers")
     kind = config.card_reader.kind
-    running = pcscd_running()
+    running = pcsc_service_running()
+    start_it = (
+        ("插入读卡器后 Windows 会自动启动智能卡服务；也可由管理员执行 sc start SCardSvr。",
+         "Plug the reader in: Windows starts its Smart Card service (SCardSvr) for it; or, "
+         "as an administrator, `sc start SCardSvr`.")
+        if sys.platform == "win32" else
+        ("启动服务：systemctl start pcscd（或插入读卡器后由系统自动启动）。",
+         "Start it: `systemctl start pcscd` (or plug the reader in; socket activation "
+         "starts it).")
+    )  # fmt: skip
     pcscd = finding(
         "devices.pcscd", ("PC/SC 服务", "PC/SC service (pcscd)"),
         OK if running or kind != "pcsc" else WARNING,
         "running" if running else "not running",
-        ("", "") if running or kind != "pcsc" else (
-            "启动服务：systemctl start pcscd（或插入读卡器后由系统自动启动）。",
-            "Start it: `systemctl start pcscd` (or plug the reader in; socket activation "
-            "starts it)."),
+        ("", "") if running or kind != "pcsc" else start_it,
     )  # fmt: skip
     if kind == "sim":
         return [finding("devices.readers", title, OK, "simulated reader (demo venue)"), pcscd]
     if kind == "gat467":
         port = config.card_reader.options.get("port", "")
-        present = Path(port).exists()
+        present = _serial_port_present(port)
         return [finding("devices.readers", title, OK if present else WARNING,
                         f"GA/T 467 reader on {port}: {'present' if present else 'NOT FOUND'}",
                         ("", "") if present else ("检查读卡器串口线和电源。",

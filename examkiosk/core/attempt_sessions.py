@@ -22,6 +22,7 @@ from examkiosk.core.exam_errors import (
     SessionMoved,
     WrongResumeCode,
 )
+from examkiosk.core.process_alive import process_alive
 from examkiosk.core.resume_codes import code_matches, package_secret, request_text
 from examkiosk.core.roster import Candidate
 from examkiosk.core.station import Station
@@ -31,29 +32,13 @@ from examkiosk.core.timing import (
     OutagePolicy,
     boot_id,
     measure_outage,
+    same_boot,
     wall_jump_ms,
 )
 
 MAX_CODE_TRIES = 5
 # A session that persisted its time this recently is taken to be alive on another seat.
 LIVE_SESSION_SECONDS = 20.0
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether the program that last held an attempt is still running on this machine."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill would terminate it there: assume alive, ask the invigilator
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class TakeoverRequired(Refused):
@@ -172,7 +157,7 @@ class SessionKeeper:
                 )
             boot, last_mono, last_wall, pause_used, resumes_used, _previous = row
             outage_ms, basis = measure_outage(
-                same_boot=boot == self._boot,
+                same_boot=same_boot(str(boot), self._boot),
                 mono_now=clock.monotonic(),
                 last_mono=float(last_mono),
                 wall_now_ms=self.wall_ms(),
@@ -254,9 +239,9 @@ class SessionKeeper:
             "WHERE attempt_id = ?",
             (attempt_id,),
         )
-        if not rows or not rows[0][0] or rows[0][1] != self._boot:
+        if not rows or not rows[0][0] or not same_boot(str(rows[0][1]), self._boot):
             return  # never held, or held before a reboot: an ordinary resume
-        if not _process_alive(int(rows[0][3])):
+        if not process_alive(int(rows[0][3])):
             return  # the program that held it has ended (a crash or a restart)
         if clock.monotonic() - float(rows[0][2]) >= LIVE_SESSION_SECONDS:
             return  # the other window went quiet: an ordinary resume

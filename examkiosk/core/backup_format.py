@@ -24,6 +24,7 @@ from typing import IO, Any
 
 from examkiosk.core.errors import KioskError
 from examkiosk.store.atomic import fsync_dir
+from sync.portable_files import replace_file, set_file_mode
 
 FORMAT = "examkiosk-backup"
 VERSION = 1
@@ -75,7 +76,7 @@ def write_backup(target: Path, manifest: Mapping[str, Any], files: Mapping[str, 
     manifest_bytes = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True).encode()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
-        os.fchmod(fd, 0o600)
+        set_file_mode(fd, 0o600)
         with os.fdopen(fd, "wb") as raw:
             with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 _add_bytes(tar, MANIFEST, manifest_bytes)
@@ -88,7 +89,7 @@ def write_backup(target: Path, manifest: Mapping[str, Any], files: Mapping[str, 
                         tar.addfile(info, handle)
             raw.flush()
             os.fsync(raw.fileno())
-        os.replace(tmp, target)
+        replace_file(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -175,7 +176,9 @@ def _read_members(
         else:
             out = extract_to / member.name
             out.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            # O_BINARY: without it Windows opens the file in text mode and rewrites \n bytes.
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+            fd = os.open(out, flags, 0o600)
             with os.fdopen(fd, "wb") as dst:
                 seen[member.name] = _copy_bounded(handle, dst, limit)
                 dst.flush()

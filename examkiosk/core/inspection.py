@@ -15,7 +15,8 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -291,6 +292,40 @@ def check_logs(station: Station, data_dir: Path) -> Finding:
     return finding("logs", title, OK, detail)
 
 
+def loose_files(modes: Mapping[str, int], platform: str) -> list[str]:
+    """Names among `modes` (name -> st_mode) that others than the owner may read or write.
+    Empty on Windows, whose st_mode carries only a read-only flag (0o666 or 0o444)."""
+    if platform == "win32":
+        return []
+    return [name for name, mode in modes.items() if mode & 0o077]
+
+
+def windows_files_finding(data_dir: Path, others: list[str], unreadable: str = "") -> Finding:
+    """Windows has no file modes: the finding from the data folder's ACL read back
+    (`others`: accounts besides this one and SYSTEM it lets in; `unreadable`: why it could
+    not be read). The installer's ACL: the kiosk account and SYSTEM only."""
+    title, fix = ("文件权限", "File permissions"), (
+        f'以管理员身份执行：icacls "{data_dir}" /inheritance:r /grant:r '
+        '"examkiosk:(OI)(CI)M" "*S-1-5-18:(OI)(CI)F"（或重新运行安装程序）。',
+        f'As an administrator: icacls "{data_dir}" /inheritance:r /grant:r '
+        '"examkiosk:(OI)(CI)M" "*S-1-5-18:(OI)(CI)F" (or run the installer again).')  # fmt: skip
+    if unreadable:
+        return finding("security.files", title, WARNING, f"data folder ACL unreadable: {unreadable}", fix)  # fmt: skip
+    if others:
+        return finding("security.files", title, WARNING,
+                       f"the data folder is open to: {', '.join(others)}", fix)  # fmt: skip
+    return finding("security.files", title, OK, "the data folder: this account and SYSTEM only")
+
+
+def _windows_files(data_dir: Path) -> Finding:
+    from examkiosk.core.windows_acl import data_folder_others
+
+    try:
+        return windows_files_finding(data_dir, data_folder_others(data_dir))
+    except OSError as exc:
+        return windows_files_finding(data_dir, [], unreadable=str(exc))
+
+
 def check_security(station: Station, data_dir: Path) -> list[Finding]:
     from examkiosk.core.sync_state import load_state
     from examkiosk.store.layout import DataDir
@@ -316,10 +351,13 @@ def check_security(station: Station, data_dir: Path) -> list[Finding]:
                        "store key wrapped by the recovery passphrase" +
                        ("; also in the OS key store (unattended restart)" if os_store else
                         "; no OS key store: the passphrase is asked at start")))  # fmt: skip
-    loose = [
-        p.name for p in (layout.keyslots, layout.store) if p.exists() and p.stat().st_mode & 0o077
-    ]
-    if loose:
+    loose = loose_files(
+        {p.name: p.stat().st_mode for p in (layout.keyslots, layout.store) if p.exists()},
+        sys.platform,
+    )
+    if sys.platform == "win32":
+        out.append(_windows_files(data_dir))
+    elif loose:
         out.append(finding("security.files", ("文件权限", "File permissions"), WARNING,
                            f"readable by others: {', '.join(loose)}",
                            (f"执行 chmod 600 {' '.join(loose)}（在数据目录中）。",

@@ -79,6 +79,21 @@ def log_dir(data_dir: Path) -> Path:
 _installed: dict[str, logging.Handler] = {}
 
 
+class RotatingLog(logging.handlers.RotatingFileHandler):
+    """The rotating handler, for a file two processes may write (the window and a
+    technician's command). Windows cannot rename a file another process holds open: the
+    rotation then fails with PermissionError, and the standard handler would drop that record
+    and every later one. Here the record goes on into the current file, and rotation is tried
+    again with the next record (Linux renames open files, so this never happens there)."""
+
+    def doRollover(self) -> None:
+        try:
+            super().doRollover()
+        except PermissionError:
+            if self.stream is None:
+                self.stream = self._open()
+
+
 def install_file_log(
     data_dir: Path,
     level: int = logging.INFO,
@@ -95,9 +110,7 @@ def install_file_log(
         return path
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handler = logging.handlers.RotatingFileHandler(
-            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8"
-        )
+        handler = RotatingLog(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
         os.chmod(path, 0o600)
     except OSError:
         return None

@@ -8,12 +8,13 @@ is detected by comparing wall and monotonic deltas and audited.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
+
+# Re-exported: callers have always imported the boot id from here.
+from examkiosk.core.boot_id import boot_id as boot_id
+from examkiosk.core.boot_id import same_boot as same_boot
 
 # A wall delta that disagrees with the monotonic delta by more than this is a clock change
 # (NTP slews far less; a person or a bad RTC moves it by minutes or hours).
@@ -100,14 +101,3 @@ def wall_jump_ms(wall_delta_ms: int, mono_delta_ms: int) -> int | None:
     """How far the wall clock moved beyond the real passage of time, if it jumped."""
     jump = wall_delta_ms - mono_delta_ms
     return jump if abs(jump) > WALL_JUMP_THRESHOLD_MS else None
-
-
-@lru_cache(maxsize=1)
-def boot_id() -> str:
-    """Identifies this boot of the machine: monotonic times compare only within one."""
-    try:
-        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-    except OSError:
-        # Without a boot id (not Linux) every process is treated as a new boot: outages are
-        # then measured on the wall clock, which is the conservative choice.
-        return f"process-{uuid.uuid4()}"

@@ -6,6 +6,10 @@ The install root (default /opt/examkiosk, or $EXAMKIOSK_INSTALL_ROOT) holds
     current -> releases/V   what /usr/bin/examkiosk starts
     previous -> releases/U  the release before, kept for one roll-back
 
+On Windows (root %ProgramFiles%\\ExamKiosk) `current` and `previous` are pointer files, a
+line "releases/V", because Windows lets only administrators make symbolic links; they are
+replaced the same way, by a rename, and the kiosk shell starts the release `current` names.
+
 An update is checked in full before anything changes (centre's signature, kind, product,
 platform, newer than what is installed, no attempt in progress), then unpacked beside the
 running release, then `current` is switched with one atomic rename. The station's data is
@@ -27,6 +31,7 @@ from examkiosk import __version__
 from examkiosk.core.authz import Person, audit
 from examkiosk.core.errors import KioskError
 from examkiosk.core.station import Station
+from sync.portable_files import replace_file
 from sync.update import UpdateMeta, UpdateRefused, parse_version, unpack_update, verify_update
 
 INSTALL_ROOT_ENV = "EXAMKIOSK_INSTALL_ROOT"
@@ -47,9 +52,23 @@ def default_install_root() -> Path:
     return Path("/opt/examkiosk")
 
 
+POINTER_MAX_BYTES = 256
+
+
+def release_named_by(pointer: str) -> str | None:
+    """The release a pointer file names ("releases/0.2.0", or with a backslash); None for
+    anything else, so a damaged pointer never leads outside releases/."""
+    parts = pointer.strip().replace("\\", "/").split("/")
+    if len(parts) != 2 or parts[0] != "releases" or parts[1] in ("", ".", ".."):
+        return None
+    return parts[1]
+
+
 @dataclass(frozen=True)
 class Installation:
     root: Path
+    # Pointer files instead of symlinks for current/previous (the Windows layout).
+    pointers: bool = sys.platform == "win32"
 
     @property
     def releases(self) -> Path:
@@ -64,10 +83,25 @@ class Installation:
         return self.root / "previous"
 
     def _target(self, link: Path) -> str | None:
+        if not self.pointers:
+            try:
+                return Path(os.readlink(link)).name
+            except OSError:
+                return None
         try:
-            return Path(os.readlink(link)).name
-        except OSError:
+            if link.stat().st_size > POINTER_MAX_BYTES:
+                return None
+            return release_named_by(link.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
             return None
+
+    def current_program(self) -> Path | None:
+        """The program file of the current release, if there is one."""
+        version = self._target(self.current)
+        if version is None:
+            return None
+        program = self.releases / version / ("examkiosk.exe" if self.pointers else "examkiosk")
+        return program if program.is_file() else None
 
     def installed_version(self) -> str:
         """The release `current` points at; the running program's own version otherwise
@@ -78,10 +112,13 @@ class Installation:
         return self._target(self.previous)
 
     def _point(self, link: Path, version: str) -> None:
-        # A symlink cannot be overwritten in place: make a new one and rename it over the old.
+        # A link cannot be overwritten in place: make a new one and rename it over the old.
         temporary = self.root / f".{link.name}.{secrets.token_hex(4)}"
-        temporary.symlink_to(f"releases/{version}")
-        os.replace(temporary, link)
+        if self.pointers:
+            temporary.write_text(f"releases/{version}\n", encoding="utf-8")
+        else:
+            temporary.symlink_to(f"releases/{version}")
+        replace_file(temporary, link)
 
     def switch_to(self, version: str) -> None:
         """Make `version` current and the release it replaces the previous one."""

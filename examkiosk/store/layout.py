@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 
-def default_data_dir() -> Path:
-    env = os.environ.get("EXAMKIOSK_DATA_DIR")
-    if env:
-        return Path(env)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+def data_dir_for(platform: str, env: Mapping[str, str], home: Path) -> Path:
+    """The data directory when none is given: $EXAMKIOSK_DATA_DIR; on Windows the folder the
+    installer made and locked to the kiosk account (%ProgramData%\\ExamKiosk); elsewhere
+    $XDG_DATA_HOME/examkiosk or ~/.local/share/examkiosk."""
+    if env.get("EXAMKIOSK_DATA_DIR"):
+        return Path(env["EXAMKIOSK_DATA_DIR"])
+    if platform == "win32":
+        return Path(env.get("ProgramData") or "C:\\ProgramData") / "ExamKiosk"
+    base = env.get("XDG_DATA_HOME") or str(home / ".local" / "share")
     return Path(base) / "examkiosk"
+
+
+def default_data_dir() -> Path:
+    return data_dir_for(sys.platform, os.environ, Path.home())
 
 
 @dataclass(frozen=True)

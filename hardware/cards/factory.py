@@ -6,7 +6,7 @@ kind "pcsc":   options `reader` (name substring, default any), `mrz` ("DOCNO,BIR
                CSCA master lists, CSCA certificates PEM or DER, folders of them, CRLs;
                enables signer-chain checks, see hardware.cards.csca),
                `exchange_timeout` (seconds, default 5).
-kind "gat467": options `port` (e.g. /dev/ttyUSB0, or "auto": the first USB-serial port with
+kind "gat467": options `port` (e.g. /dev/ttyUSB0 or COM3, or "auto": the first USB-serial port with
                a known reader USB id that answers, see hardware.cards.serial_find),
                `usb_ids` (extra "VID:PID,..." for "auto"), `baud` (default 115200),
                `wlt_decoder` (path of the vendor's WLT photo library), `wlt_code`.
@@ -16,6 +16,7 @@ Manual entry is not a reader: see `hardware.cards.manual`.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 
 from hardware.cards.csca import TrustStore, load_trust
@@ -23,7 +24,7 @@ from hardware.cards.document import CardReader
 from hardware.cards.gat467 import Gat467Reader
 from hardware.cards.mrz import AccessKey, can_from_text, key_from_text
 from hardware.cards.pcsc import PcscCardReader
-from hardware.cards.serial_find import find_gat467_port, parse_usb_ids
+from hardware.cards.serial_find import example_port, find_gat467_port, parse_usb_ids
 from hardware.cards.wlt import WltDecoder
 
 KINDS = ("pcsc", "gat467", "sim")
@@ -51,7 +52,8 @@ def open_reader(kind: str, options: Mapping[str, str]) -> CardReader:
         )
     if kind == "gat467":
         if not options.get("port"):
-            raise ValueError("gat467 reader needs a `port` (e.g. /dev/ttyUSB0, or auto)")
+            example = example_port(sys.platform)
+            raise ValueError(f"gat467 reader needs a `port` (e.g. {example}, or auto)")
         port = options["port"]
         if port == "auto":
             port = find_gat467_port(

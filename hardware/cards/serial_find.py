@@ -8,8 +8,10 @@ GA/T 467 frame is the reader. Ports with other ids are never written to.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from hardware.cards.errors import CardError, SerialReaderError
@@ -24,6 +26,11 @@ KNOWN_USB_IDS: dict[tuple[int, int], str] = {
     (0x0403, 0x6001): "FTDI FT232R",
     (0x0403, 0x6015): "FTDI FT231X",
 }
+
+
+def example_port(platform: str) -> str:
+    """A serial port name as this system spells them, for messages."""
+    return "COM3" if platform == "win32" else "/dev/ttyUSB0"
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,31 @@ def parse_usb_ids(text: str) -> list[tuple[int, int]]:
     return ids
 
 
+def port_order(device: str) -> tuple[str, int, str]:
+    """Sort key putting COM2 before COM10 and ttyUSB2 before ttyUSB10 (text order would not)."""
+    match = re.fullmatch(r"(.*?)(\d+)", device)
+    if match is None:
+        return (device, -1, device)
+    return (match.group(1), int(match.group(2)), device)
+
+
+def _windows_port_name(port: str) -> str:
+    # "\\.\COM10" is how Win32 opens ports above COM9; pyserial lists them as "COM10".
+    return port.removeprefix("\\\\.\\").upper()
+
+
+def port_present(port: str, listed: Iterable[str], platform: str) -> bool:
+    """Whether a configured serial `port` is among the system's `listed` ports.
+
+    Windows names (COM3, \\\\.\\COM12) compare without case or the device prefix; on
+    Linux the port is a device path, which may be a udev link (/dev/examkiosk/reader-1) that
+    no listing names, so its existence decides (`listed` is not used there)."""
+    if platform == "win32":
+        wanted = _windows_port_name(port)
+        return any(_windows_port_name(name) == wanted for name in listed)
+    return Path(port).exists()
+
+
 def usb_serial_candidates(
     extra_ids: Iterable[tuple[int, int]] = (), ports: Sequence[Any] | None = None
 ) -> list[SerialCandidate]:
@@ -58,7 +90,7 @@ def usb_serial_candidates(
         ports = list_ports.comports()
     wanted = dict(KNOWN_USB_IDS) | {i: "configured USB id" for i in extra_ids}
     out = []
-    for port in sorted(ports, key=lambda p: str(p.device)):
+    for port in sorted(ports, key=lambda p: port_order(str(p.device))):
         key = (port.vid, port.pid)
         if key in wanted:
             out.append(SerialCandidate(str(port.device), int(port.vid), int(port.pid), wanted[key]))

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,14 +195,69 @@ def _add_prev(a: F32, b: F32) -> F32:
     return out
 
 
+def openblas_paths(loaded: Iterable[str]) -> list[str]:
+    """The OpenBLAS libraries among loaded library paths (numpy's bundled copy is named
+    libopenblas*.so on Linux, libopenblas*.dll or openblas*.dll on Windows), sorted, once each."""
+    return sorted(
+        {p for p in loaded if "openblas" in p.replace("\\", "/").rsplit("/", 1)[-1].lower()}
+    )
+
+
+def paths_from_maps(lines: Iterable[str]) -> list[str]:
+    """The mapped files' paths in /proc/self/maps lines (the sixth field, which may hold spaces)."""
+    paths = []
+    for line in lines:
+        fields = line.rstrip("\n").split(maxsplit=5)
+        if len(fields) == 6 and fields[5].startswith("/"):
+            paths.append(fields[5])
+    return paths
+
+
+def _loaded_libraries() -> list[str]:
+    """Paths of the libraries loaded in this process: /proc/self/maps on Linux; the module
+    list (EnumProcessModules) on Windows; nothing elsewhere."""
+    if sys.platform == "win32":
+        return _windows_modules()
+    try:
+        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
+            return paths_from_maps(maps)
+    except OSError:
+        return []
+
+
+def _windows_modules() -> list[str]:
+    from ctypes import wintypes
+
+    psapi = ctypes.WinDLL("psapi")  # type: ignore[attr-defined]
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
+    kernel32.GetCurrentProcess.restype = wintypes.HANDLE
+    psapi.EnumProcessModulesEx.argtypes = [
+        wintypes.HANDLE, ctypes.POINTER(wintypes.HMODULE), wintypes.DWORD,
+        ctypes.POINTER(wintypes.DWORD), wintypes.DWORD,
+    ]  # fmt: skip
+    psapi.GetModuleFileNameExW.argtypes = [
+        wintypes.HANDLE, wintypes.HMODULE, wintypes.LPWSTR, wintypes.DWORD,
+    ]  # fmt: skip
+    process = kernel32.GetCurrentProcess()  # a pseudo handle: -1, too wide for a C int
+    handles = (wintypes.HMODULE * 1024)()
+    needed = wintypes.DWORD()
+    list_all = 0x03  # LIST_MODULES_ALL
+    if not psapi.EnumProcessModulesEx(
+        process, handles, ctypes.sizeof(handles), ctypes.byref(needed), list_all
+    ):
+        return []
+    count = min(len(handles), needed.value // ctypes.sizeof(wintypes.HMODULE))
+    paths = []
+    name = ctypes.create_unicode_buffer(32_768)
+    for module in handles[:count]:
+        if psapi.GetModuleFileNameExW(process, module, name, len(name)):
+            paths.append(name.value)
+    return paths
+
+
 def _find_local_thread_setter() -> Callable[[int], int] | None:
     """OpenBLAS's per-thread `openblas_set_num_threads_local`, from the numpy-bundled library."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as maps:
-            paths = {line.split()[-1] for line in maps if "openblas" in line.lower()}
-    except OSError:
-        return None
-    for path in sorted(paths):
+    for path in openblas_paths(_loaded_libraries()):
         try:
             setter = ctypes.CDLL(path).openblas_set_num_threads_local
         except (OSError, AttributeError):

@@ -181,7 +181,7 @@ def serve(
     import uvicorn
 
     from sync.central.app import create_app
-    from sync.central.server import listening_socket
+    from sync.central.server import Server, listening_socket
 
     os.umask(0o077)  # the log, incoming bundles and the database: the service's user only
     keys = None if no_bundles else c.home.unlock(c.passphrase())
@@ -204,8 +204,10 @@ def serve(
         # Bounds on what a client can hold: idle keep-alive, header size.
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=64 * 1024,
+        # The console's live streams (minutes long) must not hold a restart up.
+        timeout_graceful_shutdown=5,
     )
-    uvicorn.Server(config).run(sockets=[listening_socket(host, port)])
+    Server(config).run(sockets=[listening_socket(host, port)])
 
 
 @cli.command("import-bundle")

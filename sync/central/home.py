@@ -36,7 +36,7 @@ from sync.central.storage import BundleRecord, CentralStore, now_iso
 from sync.central.uploads import SnapshotDescription, SnapshotUploads, UploadState
 from sync.crypto import KeyPair, PublicKeys, unwrap_secret, wrap_secret
 from sync.errors import FormatError, SyncError
-from sync.events import Event, canonical_json
+from sync.events import Event, canonical_json, verify_encoded
 
 KEYS_FILE = "keys.json"
 CONFIG_FILE = "config.json"
@@ -255,12 +255,13 @@ class CentralHome:
             raise UnknownStation(station_id)
         if not isinstance(raw_events, list) or not isinstance(signature_hex, str):
             raise MalformedRequest("expected {'events': [...], 'signature': hex}")
+        keys = PublicKeys(record.sign_key, record.box_key)
         try:
             signature = bytes.fromhex(signature_hex)
-            message = canonical_json(raw_events)
-        except ValueError as exc:
+            signed = verify_encoded(raw_events, lambda message: keys.verify(signature, message))
+        except (ValueError, TypeError) as exc:
             raise MalformedRequest(f"signature or events not encodable: {exc}") from exc
-        if not PublicKeys(record.sign_key, record.box_key).verify(signature, message):
+        if not signed:
             self.store.record_refused(
                 station_id, "bad_signature", f"batch of {len(raw_events)} events", via
             )

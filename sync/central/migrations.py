@@ -222,6 +222,15 @@ STEPS: list[list[str]] = [
             event_count {bigint} NOT NULL
         )""",
     ],
+    # 4 (issue 13, console accounts): a password the administrator set must be changed by
+    #    its owner at the next sign-in (`must_change`); an operator's decision on a flagged
+    #    item (hired-gun pairs: "confirmed", "dismissed", "unclear"); the live stream a
+    #    session holds (one at a time; a newer one replaces it).
+    [
+        "ALTER TABLE staff ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE reviews ADD COLUMN decision TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE staff_sessions ADD COLUMN stream TEXT",
+    ],
 ]
 
 LATEST = len(STEPS)

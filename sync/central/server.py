@@ -9,12 +9,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any
 
 import uvicorn
 
 from sync.central.app import create_app
+from sync.central.console.stream import closing_flag
 from sync.central.home import CentralHome
 from sync.crypto import KeyPair
 from sync.errors import SyncError
@@ -31,6 +32,18 @@ def free_port(host: str = "127.0.0.1") -> int:
 # the default autotuning lets each one take several MiB. Real stations' requests still flow
 # at full speed on a LAN.
 RECEIVE_BUFFER_BYTES = 256 * 1024
+
+
+class Server(uvicorn.Server):
+    """uvicorn's server that tells the app when it is asked to stop (signal or `stop()`)."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        closing_flag(self.config.app).set()
+        super().handle_exit(sig, frame)
+
+    def stop_soon(self) -> None:
+        closing_flag(self.config.app).set()
+        self.should_exit = True
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -78,8 +91,10 @@ class BackgroundServer:
             ssl_keyfile=ssl_keyfile,
             timeout_keep_alive=5,
             h11_max_incomplete_event_size=64 * 1024,
+            # The console's live streams stay open for minutes: stopping ends them.
+            timeout_graceful_shutdown=2,
         )
-        self._server = uvicorn.Server(config)
+        self._server = Server(config)
         self._socket: socket.socket | None = None
         self._thread = threading.Thread(target=self._serve, name="central-http", daemon=True)
 
@@ -103,7 +118,7 @@ class BackgroundServer:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        self._server.should_exit = True
+        self._server.stop_soon()
         self._thread.join(timeout)
         if self._socket is not None:
             self._socket.close()

@@ -6,6 +6,11 @@ Passwords follow the same rules as at the stations and are checked by the same c
 browser keeps in a cookie; the database holds its SHA-256 only, so a copy of the database
 does not let anyone in. Sessions end after `SESSION_HOURS` or `IDLE_MINUTES` without a
 page request (the console's live polling does not count as activity).
+
+Passwords expire after the policy's `max_age_days` (90 by default, as at the stations), and
+a password the administrator set (`user passwd`) must be changed by its owner at the next
+sign-in: such a session is marked `password_expired` and the console lets it reach only
+the change-password page.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from sync.credentials import (
     CredentialError,
     FailureCount,
     PasswordPolicy,
+    WeakPassword,
     check_password,
     check_secret,
     locked_until,
@@ -32,6 +38,7 @@ from sync.credentials import (
 )
 
 SESSION_HOURS = 12
+EXPIRY_WARNING_DAYS = 14  # pages say when the password expires this soon
 IDLE_MINUTES = 30
 ROLE_RANK = {"viewer": 1, "operator": 2, "admin": 3}
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$")
@@ -77,6 +84,8 @@ class StaffMember:
     failures: int
     locked_until: datetime | None
     created_at: str
+    password_changed: str = ""
+    password_expired: bool = False  # too old, or set by the administrator
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,8 @@ class Session:
     role: str
     csrf: str
     token_sha256: str
+    password_expired: bool = False  # only the change-password page until it is changed
+    password_expires: str = ""  # when it expires, if within EXPIRY_WARNING_DAYS
 
 
 class StaffAccounts:
@@ -105,9 +116,18 @@ class StaffAccounts:
 
     # -- accounts -----------------------------------------------------------------------
 
-    def add(self, username: str, display_name: str, role: str, password: str) -> None:
-        """Create an account. Raises StaffError (bad name or role, exists) or WeakPassword;
-        nothing is stored then."""
+    def add(
+        self,
+        username: str,
+        display_name: str,
+        role: str,
+        password: str,
+        *,
+        by: str = "",
+        client: str = "",
+    ) -> None:
+        """Create an account (audited as done by `by`, in the same transaction). Raises
+        StaffError (bad name or role, exists) or WeakPassword; nothing is stored then."""
         if not USERNAME.match(username):
             raise StaffError(
                 "用户名只能由字母、数字和 . _ - 组成，2–64 个字符。",
@@ -132,8 +152,12 @@ class StaffAccounts:
                 "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (username, display_name or username, role, make_verifier(password), now, now),
             )
+            if by:
+                self._audit(tx, by, "user.add", username, f"role {role}", client)
 
-    def set_disabled(self, username: str, disabled: bool) -> None:
+    def set_disabled(
+        self, username: str, disabled: bool, *, by: str = "", client: str = ""
+    ) -> None:
         """Disable (or enable) an account; a disabled account's sessions end at once."""
         with self.store.db.transaction() as tx:
             if not tx.run(
@@ -143,11 +167,106 @@ class StaffAccounts:
                 raise StaffError(f"没有用户 {username}。", f"There is no user {username}.")
             if disabled:
                 tx.run("DELETE FROM staff_sessions WHERE username = ?", (username,))
+            if by:
+                action = "user.disable" if disabled else "user.enable"
+                self._audit(tx, by, action, username, "", client)
+
+    def set_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        by: str,
+        client: str = "",
+        must_change: bool = True,
+    ) -> None:
+        """The administrator sets `username`'s password (the same rules). Unless
+        `must_change` is False its owner must choose a new one at the next sign-in, so the
+        administrator does not keep knowing it. The account's sessions end; audited."""
+        now = _iso(self.clock())
+        with self.store.db.transaction() as tx:
+            row = tx.one(
+                "SELECT display_name FROM staff WHERE username = ?" + tx.lock_suffix,
+                (username,),
+            )
+            if row is None:
+                raise StaffError(f"没有用户 {username}。", f"There is no user {username}.")
+            check_password(password, staff_number=username, name=row[0], policy=self.policy)
+            tx.run(
+                "UPDATE staff SET verifier = ?, changed_at = ?, must_change = ?, failures = 0, "
+                "last_failure = NULL WHERE username = ?",
+                (make_verifier(password), now, int(must_change), username),
+            )
+            tx.run("DELETE FROM staff_sessions WHERE username = ?", (username,))
+            detail = "must change at next sign-in" if must_change else ""
+            self._audit(tx, by, "user.passwd", username, detail, client)
+
+    def change_own(self, session: Session, old: str, new: str, client: str) -> None:
+        """The signed-in person changes their own password: the old one first (a wrong one
+        counts towards the lock-out like a failed sign-in), then the same rules, and not
+        the old one again. Their other sessions end; this one stays. Audited.
+        Raises SignInRefused (wrong old password, locked) or WeakPassword."""
+        now = self.clock()
+        with self.store.db.transaction() as tx:
+            refusal = self._change_own(tx, session, old, new, client, now)
+        if refusal is not None:
+            raise refusal
+
+    def _change_own(
+        self, tx: Tx, session: Session, old: str, new: str, client: str, now: datetime
+    ) -> SignInRefused | None:
+        row = tx.one(
+            "SELECT display_name, verifier, failures FROM staff WHERE username = ?"
+            + tx.lock_suffix,
+            (session.username,),
+        )
+        if row is None:
+            return _wrong()
+        display, verifier, failures = row
+        if not check_secret(old, verifier):
+            failures = int(failures) + 1
+            tx.run(
+                "UPDATE staff SET failures = ?, last_failure = ? WHERE username = ?",
+                (failures, _iso(now), session.username),
+            )
+            self._audit(tx, session.username, "password.change_failed", "", "", client)
+            if failures >= self.policy.max_failures:
+                tx.run("DELETE FROM staff_sessions WHERE username = ?", (session.username,))
+                self._audit(tx, session.username, "signin.lockout", "", "", client)
+                return _locked(now + self.policy.lockout())
+            return SignInRefused("当前密码不正确。", "The current password is wrong.")
+        if new == old:
+            raise WeakPassword(
+                "新密码不能与当前密码相同。", "The new password must differ from the current one."
+            )
+        check_password(new, staff_number=session.username, name=display, policy=self.policy)
+        tx.run(
+            "UPDATE staff SET verifier = ?, changed_at = ?, must_change = 0, failures = 0, "
+            "last_failure = NULL WHERE username = ?",
+            (make_verifier(new), _iso(now), session.username),
+        )
+        tx.run(
+            "DELETE FROM staff_sessions WHERE username = ? AND token_sha256 <> ?",
+            (session.username, session.token_sha256),
+        )
+        self._audit(tx, session.username, "password.changed", "", "", client)
+        return None
+
+    def _expired(self, changed_at: str | None, must_change: object) -> bool:
+        return bool(must_change) or self.policy.expired(_parse(changed_at), self.clock())
+
+    def _expires_soon(self, changed_at: str | None) -> str:
+        changed = _parse(changed_at)
+        if not self.policy.max_age_days or changed is None:
+            return ""
+        expires = changed + timedelta(days=self.policy.max_age_days)
+        soon = expires - self.clock() <= timedelta(days=EXPIRY_WARNING_DAYS)
+        return _iso(expires) if soon else ""
 
     def members(self) -> list[StaffMember]:
         rows = self.store.read(
-            "SELECT username, display_name, role, disabled, failures, last_failure, created_at "
-            "FROM staff ORDER BY username"
+            "SELECT username, display_name, role, disabled, failures, last_failure, created_at, "
+            "changed_at, must_change FROM staff ORDER BY username"
         )
         out = []
         for r in rows:
@@ -162,6 +281,8 @@ class StaffAccounts:
                     failures=int(r[4]),
                     locked_until=until if until and until > self.clock() else None,
                     created_at=r[6],
+                    password_changed=r[7],
+                    password_expired=self._expired(r[7], r[8]),
                 )
             )
         return out
@@ -187,8 +308,8 @@ class StaffAccounts:
         self, tx: Tx, username: str, password: str, client: str, now: datetime
     ) -> tuple[SignInRefused | None, tuple[str, Session] | None]:
         row = tx.one(
-            "SELECT display_name, role, verifier, disabled, failures, last_failure "
-            "FROM staff WHERE username = ?" + tx.lock_suffix,
+            "SELECT display_name, role, verifier, disabled, failures, last_failure, changed_at, "
+            "must_change FROM staff WHERE username = ?" + tx.lock_suffix,
             (username,),
         )
         if row is None:
@@ -197,7 +318,7 @@ class StaffAccounts:
             check_secret(password, _DUMMY[0])
             self._audit(tx, username, "signin.failed", "", "unknown user", client)
             return _wrong(), None
-        display, role, verifier, disabled, failures, last = row
+        display, role, verifier, disabled, failures, last, changed, must_change = row
         until = locked_until(FailureCount(int(failures), _parse(last)), self.policy)
         if until is not None and until > now:
             self._audit(tx, username, "signin.locked", "", f"until {_iso(until)}", client)
@@ -237,8 +358,9 @@ class StaffAccounts:
                 _iso(now + timedelta(hours=SESSION_HOURS)),
             ),
         )
-        self._audit(tx, username, "signin.ok", "", "", client)
-        return None, (token, Session(username, display, role, csrf, token_hash(token)))
+        expired = self._expired(changed, must_change)
+        self._audit(tx, username, "signin.ok", "", "password expired" if expired else "", client)
+        return None, (token, Session(username, display, role, csrf, token_hash(token), expired))
 
     def session(self, token: str | None, *, touch: bool = True) -> Session | None:
         """The live session of `token`, or None (unknown, expired, idle, account disabled).
@@ -251,7 +373,8 @@ class StaffAccounts:
         with self.store.db.transaction() as tx:
             row = tx.one(
                 "SELECT s.username, st.display_name, st.role, s.csrf, s.last_seen, "
-                "s.expires_at, st.disabled FROM staff_sessions s JOIN staff st "
+                "s.expires_at, st.disabled, st.changed_at, st.must_change "
+                "FROM staff_sessions s JOIN staff st "
                 "ON st.username = s.username WHERE s.token_sha256 = ?",
                 (digest,),
             )
@@ -267,7 +390,27 @@ class StaffAccounts:
                     "UPDATE staff_sessions SET last_seen = ? WHERE token_sha256 = ?",
                     (_iso(now), digest),
                 )
-        return Session(row[0], row[1], row[2], row[3], digest)
+        must_change, soon = self._expired(row[7], row[8]), self._expires_soon(row[7])
+        return Session(row[0], row[1], row[2], row[3], digest, must_change, soon)
+
+    # -- the live stream: one per session --------------------------------------------------
+
+    def claim_stream(self, session: Session) -> str:
+        """A new live stream of `session`: its id replaces any older one's, which ends at
+        its next check (`stream_holder`), in whichever central process it runs."""
+        stream = secrets.token_hex(8)
+        with self.store.db.transaction() as tx:
+            tx.run(
+                "UPDATE staff_sessions SET stream = ? WHERE token_sha256 = ?",
+                (stream, session.token_sha256),
+            )
+        return stream
+
+    def stream_holder(self, session: Session) -> str | None:
+        rows = self.store.read(
+            "SELECT stream FROM staff_sessions WHERE token_sha256 = ?", (session.token_sha256,)
+        )
+        return str(rows[0][0]) if rows and rows[0][0] else None
 
     def sign_out(self, session: Session, client: str) -> None:
         with self.store.db.transaction() as tx:
@@ -283,6 +426,12 @@ class StaffAccounts:
         a decision, an account change)."""
         with self.store.db.transaction() as tx:
             self._audit(tx, who, action, target, detail, client)
+
+    def record(
+        self, tx: Tx, who: str, action: str, target: str = "", detail: str = "", client: str = ""
+    ) -> None:
+        """`audit` inside the caller's transaction: the act and its record commit together."""
+        self._audit(tx, who, action, target, detail, client)
 
     def _audit(self, tx: Tx, who: str, action: str, target: str, detail: str, client: str) -> None:
         tx.run(

@@ -209,16 +209,21 @@ class CentralStore:
 
     def _held(
         self, tx: Tx, station_id: str, events: Sequence[Event]
-    ) -> tuple[dict[int, tuple[str, str]], set[str]]:
+    ) -> tuple[dict[int, tuple[str, str]], set[str], range | set[int]]:
+        """Held (hash, prev_hash) by seq around the batch, the quarantined hashes, and the
+        seqs the first answer covers (so a caller knows what "not held" means)."""
         low, high = seqs_needed(events)
+        looked: range | set[int]
         if high - low <= _RANGE_FACTOR * len(events) + 2:
-            where, params = "seq BETWEEN ? AND ?", [low, high]
+            looked = range(low, high + 1)
             rows = tx.all(
-                "SELECT seq, hash, prev_hash FROM events WHERE station_id = ? AND " + where,
-                [station_id, *params],
+                "SELECT seq, hash, prev_hash FROM events WHERE station_id = ? AND "
+                "seq BETWEEN ? AND ?",
+                [station_id, low, high],
             )
         else:
             wanted = sorted({s + d for e in events for s in (e.seq,) for d in (-1, 0, 1)})
+            looked = set(wanted)
             rows = []
             for i in range(0, len(wanted), 500):
                 chunk = wanted[i : i + 500]
@@ -237,7 +242,7 @@ class CentralStore:
                 (station_id, high),
             )
         }
-        return held, tainted
+        return held, tainted, looked
 
     def _apply(
         self,
@@ -249,8 +254,10 @@ class CentralStore:
     ) -> ImportResult:
         sid = station.station_id
         received = now_iso()
+        held: dict[int, tuple[str, str]] = {}
+        looked: range | set[int] = range(0)
         if events:
-            held, tainted = self._held(tx, sid, events)
+            held, tainted, looked = self._held(tx, sid, events)
             plan = plan_batch(sid, events, held, tainted)
         else:
             plan = Plan()
@@ -268,7 +275,7 @@ class CentralStore:
                     e.type,
                     e.wall_time,
                     e.mono_time,
-                    canonical_json(dict(e.payload)).decode("utf-8"),
+                    e.encoded.payload_json.decode("utf-8"),
                     _text(e.payload.get("sitting_id")) or sitting,
                     _text(e.payload.get("candidate_id")),
                     via,
@@ -291,7 +298,13 @@ class CentralStore:
         )
         acked, last_hash = station.acked_seq, station.last_hash
         if rows:
-            acked, last_hash = self._advance(tx, sid, acked, last_hash)
+            known = {seq: h for seq, (h, _) in held.items()}
+            known.update((e.seq, e.hash) for e in plan.accepted)
+            advanced = advance_within(acked, known, looked)
+            if advanced is None:
+                acked, last_hash = self._advance(tx, sid, acked, last_hash)
+            elif advanced > acked:
+                acked, last_hash = advanced, known[advanced]
         highest = max([station.highest_seq] + [e.seq for e in plan.accepted])
         rollback = station.rollback or bool(plan.rollback)
         detail = station.rollback_detail or plan.rollback
@@ -437,6 +450,20 @@ class CentralStore:
         """A read-only query for reports (SQL written for both dialects)."""
         with self.db.transaction(write=False) as tx:
             return tx.all(sql, params)
+
+
+def advance_within(acked: int, known: dict[int, str], looked: range | set[int]) -> int | None:
+    """The new acked seq decided from what this batch saw, or None if it cannot tell.
+
+    `acked` is the station's acked seq before the batch (every seq up to it held, acked + 1
+    not held: storage keeps that true under the station's lock); `known` holds the hashes by
+    seq held now within `looked`, the seqs the batch's lookup covered. The run from acked + 1
+    is followed while it stays inside `looked`; leaving it means asking the database.
+    """
+    seq = acked
+    while seq + 1 in known:
+        seq += 1
+    return seq if (seq + 1) in looked else None
 
 
 def gaps_of(tx: Tx, station_id: str) -> list[tuple[int, int]]:

@@ -15,6 +15,7 @@ import pytest
 
 from examkiosk.core.inspection import check_logs, inspect_station, record_inspection
 from examkiosk.core.logs import (
+    RotatingLog,
     install_file_log,
     log_dir,
     parse_since,
@@ -57,6 +58,27 @@ def test_rotation_keeps_the_log_within_its_cap(logged: Path) -> None:
     assert kept[-1].startswith("answer saved 0399") and len(kept) < 400  # oldest dropped
     numbers = [int(m.split()[2]) for m in kept]
     assert numbers == sorted(numbers)  # read back oldest first across the rotated files
+
+
+def test_a_rotation_windows_refuses_loses_no_record(logged: Path) -> None:
+    """Windows refuses to rename a log another process holds open (a technician's command
+    beside the window): the handler's rename step fails as it does there."""
+    handler = next(h for h in logging.getLogger().handlers if isinstance(h, RotatingLog))
+    renames = handler.rotator
+
+    def held_open(source: str, dest: str) -> None:
+        raise PermissionError(13, "The process cannot access the file", source)
+
+    handler.rotator = held_open
+    try:
+        for i in range(100):
+            log.info("answer saved %04d %s", i, "x" * 60)
+    finally:
+        handler.rotator = renames
+    kept = [r.message for r in read_logs(logged)]
+    assert [int(m.split()[2]) for m in kept] == list(range(100))  # all there, none dropped
+    log.info("the other program has ended")  # the next record rotates as usual
+    assert (log_dir(logged) / "examkiosk.jsonl.1").exists()
 
 
 def test_level_and_since_filters_and_the_command(logged: Path) -> None:

@@ -402,3 +402,105 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     wholly_on_screen(window, seat.receipt.body, seat.receipt.print_button)
     assert seat.receipt.print_button.text() == "打印回执"
     shot(window, shots_dir, "seat-receipt")
+
+
+def dialog_shot(window: KioskWindow, dialog: QWidget, folder: Path, name: str) -> None:
+    """A dialog over the window: no larger than the screen, its layout fitting in it, saved
+    as a PNG that is not blank."""
+    QApplication.processEvents()
+    QTest.qWait(50)
+    screen = window.screen().availableGeometry().size()
+    assert dialog.width() <= screen.width() and dialog.height() <= screen.height(), (
+        f"{name}: {dialog.width()}x{dialog.height()} larger than the screen"
+    )
+    need = dialog.minimumSizeHint()
+    assert need.width() <= dialog.width() and need.height() <= dialog.height(), (
+        f"{name}: the layout needs {need.width()}x{need.height()}, the dialog is "
+        f"{dialog.width()}x{dialog.height()}"
+    )
+    image = dialog.grab().toImage()
+    assert image.save(str(folder / f"{name}.png"))
+    colours = len(np.unique(pixels(image).reshape(-1, 3), axis=0))
+    assert colours >= 40, f"{name}: only {colours} colours, the dialog looks blank"
+
+
+def test_invigilator_dialogs(
+    qtbot: QtBot,
+    window: KioskWindow,
+    shots_dir: Path,
+    station: Station,
+    face_service: FaceService,
+) -> None:
+    """Issue 11: 监考工具 (incidents with a snapshot, enlarged; moving a candidate), the
+    centre's address, and the takeover approval at a seat."""
+    from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated
+    from examkiosk.core.exam import ExamEngine
+    from examkiosk.ui.admin.screen import AdminScreen
+    from tests.ui.incident_helpers import record_incidents
+
+    record_incidents(station, face_service)
+    window.set_mode("admin")
+    admin = window.screen_for("admin")
+    assert isinstance(admin, AdminScreen)
+    qtbot.waitUntil(lambda: "2 条监考事件待处理" in admin.tools_button.text(), timeout=10_000)
+    # The admin screen scrolls (it gathers several features); the sync card's buttons are
+    # reached by scrolling on a 768-line screen, never cut off.
+    scroll = window.findChild(QScrollArea, "admin_scroll")
+    assert scroll is not None
+    QApplication.processEvents()  # the scroll range follows the layout
+    scroll.ensureWidgetVisible(admin.sync_panel.address_button)
+    QApplication.processEvents()
+    no_horizontal_scrolling(admin)
+    wholly_on_screen(window, admin.sync_panel.sync_words, admin.sync_panel.address_button)
+    wholly_on_screen(window, admin.sync_panel.sync_button)
+    assert admin.sync_panel.sync_words.text().startswith("尚未设置考试中心地址")
+    shot(window, shots_dir, "admin-sync-in-words")
+
+    tools = admin.open_tools()
+    tools.show_tab("incidents")
+    panel = tools.incidents
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
+    panel.table.setCurrentCell(1, 0)
+    qtbot.waitExposed(tools)
+    assert tools.screen() is window.screen()
+    wholly_on_screen(tools, panel.table, panel.photo, panel.note, panel.ack_button)
+    dialog_shot(window, tools, shots_dir, "admin-tools-incidents")
+    big = panel.enlarge()
+    assert big is not None
+    qtbot.waitExposed(big)
+    wholly_on_screen(big, big.photo)
+    dialog_shot(window, big, shots_dir, "admin-snapshot")
+    big.accept()
+
+    tools.show_tab("move")
+    qtbot.waitUntil(lambda: len(tools.move_panel.rows) == 1, timeout=10_000)
+    tools.move_panel.attempts.setCurrentRow(0)
+    wholly_on_screen(tools, tools.move_panel.export_button, tools.move_panel.import_button)
+    dialog_shot(window, tools, shots_dir, "admin-tools-move")
+    tools.reject()
+
+    address = admin.sync_panel.edit(OpenGuard.person)
+    qtbot.waitExposed(address)
+    address.url.setText("http://sync.example.cn")
+    wholly_on_screen(address, address.url, address.problem, address.save_button)
+    dialog_shot(window, address, shots_dir, "admin-central-address")
+    address.reject()
+
+    # A candidate whose exam is live at another seat signs in at this one.
+    candidate = all_candidates(station.store)[1]
+    check_in_simulated(station, candidate.ticket, OpenGuard.person)
+    ExamEngine(station).login(candidate.ticket, candidate.id_number)
+    window.set_mode("seat")
+    seat = window.screen_for("seat")
+    assert isinstance(seat, SeatScreen)
+    seat.login.ticket.setText(candidate.ticket)
+    seat.login.id_number.setText(candidate.id_number)
+    qtbot.mouseClick(seat.login.login, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.confirm, timeout=10_000)
+    qtbot.mouseClick(seat.confirm.yes, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: getattr(seat, "takeover", None) is not None, timeout=10_000)
+    approval = seat.takeover
+    qtbot.waitExposed(approval)
+    wholly_on_screen(approval, approval.number, approval.password, approval.ok)
+    dialog_shot(window, approval, shots_dir, "seat-takeover")
+    approval.reject()

@@ -1,6 +1,8 @@
-"""监考工具: what used to be command-line only, on screen. Interrupted candidates with their
-resume requests, issuing a resume code, and releasing the sealed paper. Each action goes
-through the window's guard with its action name, and the core call records who did it.
+"""监考工具: what used to be command-line only, on screen, in three tabs: interrupted
+candidates with their resume requests, issuing a resume code and releasing the sealed paper;
+proctoring incidents with their snapshots (`incidents.py`); moving a candidate to a spare
+station (`move.py`). Each action goes through the window's guard with its action name, and
+the core call records who did it.
 """
 
 from __future__ import annotations
@@ -8,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -26,6 +29,8 @@ from examkiosk.core.exam import ExamEngine
 from examkiosk.core.package_import import release_paper
 from examkiosk.core.resume_issue import issue_resume_code
 from examkiosk.core.station import Station
+from examkiosk.ui.admin.incidents import IncidentsPanel
+from examkiosk.ui.admin.move import MovePanel
 from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
 from examkiosk.ui.widgets import Texts, button, card, label
@@ -45,6 +50,8 @@ def interrupted(station: Station) -> list[tuple[str, str, str, str]]:
 
 
 class InvigilatorTools(QDialog):
+    changed = Signal()  # something the admin screen counts changed (incidents, attempts)
+
     def __init__(
         self, station: Station, ops: Operations, guard: Any, parent: QWidget | None = None
     ) -> None:
@@ -72,6 +79,7 @@ class InvigilatorTools(QDialog):
         )
         self.issue = button(self.texts, "生成续考码", "Issue a code", name="issue_code")
         self.issue.clicked.connect(self.issue_code)
+        self.request.returnPressed.connect(self.issue_code)
         self.code = QLabel()
         self.code.setObjectName("resume_code")
         self.code.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -87,12 +95,17 @@ class InvigilatorTools(QDialog):
         )
         self.release = button(self.texts, "启封试卷", "Release the paper", name="release_paper")
         self.release.clicked.connect(self.release_paper)
+        self.password.returnPressed.connect(self.release_paper)
         self.release_result = QLabel()
         self.release_result.setObjectName("release_result")
         self.release_result.setWordWrap(True)
 
         close = button(self.texts, "关闭", "Close", name="tools_close")
         close.clicked.connect(self.reject)
+        # No default button: Enter in a field does that field's action (returnPressed),
+        # never another tab's button; Esc closes.
+        for widget in (close, self.issue, self.release):
+            widget.setAutoDefault(False)
         resume_row = QHBoxLayout()
         resume_row.addWidget(self.ticket, 1)
         resume_row.addWidget(self.request, 2)
@@ -123,17 +136,66 @@ class InvigilatorTools(QDialog):
         )
         paper.layout().insertLayout(1, release_row)  # type: ignore[union-attr]
         inner.addWidget(paper)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
+        self.incidents = IncidentsPanel(station, ops, self._guarded)
+        self.incidents.changed.connect(self._incidents_changed)
+        self.move_panel = MovePanel(station, ops, self._guarded)
+        self.move_panel.moved.connect(self.reload)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("tools_tabs")
+        for page, name in (
+            (body, "resume"),
+            (self.incidents, "incidents"),
+            (self.move_panel, "move"),
+        ):
+            scroll = QScrollArea()
+            scroll.setObjectName(f"tools_{name}")
+            scroll.setWidgetResizable(True)
+            scroll.setWidget(page)
+            self.tabs.addTab(scroll, "")
+        self._retitle()
         layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.tabs, 1)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
-        self.resize(900, 640)
+        self.resize(self._fitting(960, 700))
         self.reload()
+
+    def _fitting(self, width: int, height: int) -> QSize:
+        """The dialog's size, never larger than the screen (a 1366x768 laptop)."""
+        screen = (self.parentWidget() or self).screen()
+        available = screen.availableGeometry().size() if screen else QSize(width, height)
+        return QSize(width, height).boundedTo(available - QSize(40, 60))
+
+    def _retitle(self) -> None:
+        waiting = self.incidents.waiting
+        titles = (
+            tr("续考与启封", "Resume and paper"),
+            tr(f"监考事件（{waiting} 待处理）", f"Incidents ({waiting} waiting)")
+            if waiting
+            else tr("监考事件", "Incidents"),
+            tr("考生换机", "Move a candidate"),
+        )
+        for index, title in enumerate(titles):
+            self.tabs.setTabText(index, title)
+
+    def _incidents_changed(self, _waiting: int) -> None:
+        self._retitle()
+        self.changed.emit()
+
+    def show_tab(self, name: str) -> None:
+        """ "resume", "incidents" or "move"."""
+        self.tabs.setCurrentIndex(("resume", "incidents", "move").index(name))
 
     def reload(self) -> None:
         self.ops.run(lambda job: interrupted(self.station), self._show_attempts)
+        self.incidents.reload()
+        self.move_panel.reload()
+        self.changed.emit()
+
+    def retranslate(self) -> None:
+        self.texts.apply()
+        self.incidents.retranslate()
+        self.move_panel.retranslate()
+        self._retitle()
 
     def _show_attempts(self, rows: list[tuple[str, str, str, str]]) -> None:
         self.attempts.clear()
@@ -154,7 +216,12 @@ class InvigilatorTools(QDialog):
     def _guarded(self, action: str, what: tuple[str, str], then: Callable[[Person], None]) -> None:
         if self.guard is None:
             return
-        self.guard.request(self, what, then, action)
+        guard = self.guard
+        # Asked once the key event that pressed Enter in a field is over: opened at once,
+        # the sign-in dialog (a child of this one) would have that same Enter press its
+        # default button with empty fields, as QDialog passes an ignored Enter to every
+        # default button among its children.
+        QTimer.singleShot(0, lambda: guard.request(self, what, then, action))
 
     def issue_code(self) -> None:
         ticket = self.ticket.text().strip()

@@ -7,7 +7,6 @@ the store unchanged (import) or no file behind (export) when cancelled or refuse
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -26,20 +25,19 @@ from examkiosk.core.package_import import (
     import_package,
 )
 from examkiosk.core.station import Station
-from examkiosk.core.sync_state import push_once
 from examkiosk.ui import theme
 from examkiosk.ui.admin.audit_view import AuditDialog
 from examkiosk.ui.admin.invigilator import InvigilatorTools
 from examkiosk.ui.admin.operations import OperationsPanel
 from examkiosk.ui.admin.progress import JobProgress
 from examkiosk.ui.admin.summary import StationSummary, station_summary
+from examkiosk.ui.admin.sync_panel import SyncPanel, table
 from examkiosk.ui.admin.update import UpdatePanel
 from examkiosk.ui.background_sync import BackgroundSync
 from examkiosk.ui.i18n import tr
 from examkiosk.ui.ops import Job, Operations
 from examkiosk.ui.widgets import Texts, button, card, label, start_folder
 from sync.bundle import BundleInfo
-from sync.client import PassResult
 from sync.errors import BundleCancelled
 from sync.worker import SyncStatus
 
@@ -74,9 +72,6 @@ class AdminScreen(QWidget):
         # Each privileged button asks the window's guard for a person whose role allows it
         # (None: a test driving the screen directly).
         self.guard = guard
-        self.live: SyncStatus | None = None  # from the background sync, when it runs
-        if background is not None:
-            background.status_changed.connect(self._on_live_status)
         self.station = station
         self.ops = ops
         self.face_encoder = face_encoder
@@ -87,10 +82,6 @@ class AdminScreen(QWidget):
         self.info = QLabel()
         self.info.setObjectName("station_info")
         self.info.setTextFormat(Qt.TextFormat.RichText)
-        self.sync_info = QLabel()
-        self.sync_info.setObjectName("sync_info")
-        self.sync_info.setTextFormat(Qt.TextFormat.RichText)
-        self.sync_info.setWordWrap(True)
 
         self.import_button = button(
             self.texts, "导入考试包…", "Import exam package…", role="primary", name="import_package"
@@ -108,11 +99,12 @@ class AdminScreen(QWidget):
         self.export_button.clicked.connect(self._choose_bundle_file)
         self.export_progress = JobProgress(ops, "export")
         self.export_result = self._result_label("export_result")
-        self.sync_button = button(
-            self.texts, "立即同步", "Sync now", role="secondary", name="sync_now"
-        )
-        self.sync_button.clicked.connect(self.sync_now)
-        self.sync_result = self._result_label("sync_result")
+        self.sync_panel = SyncPanel(station, ops, self.guarded, self.refresh, background)
+        # The sync card's parts, by the names tests and older callers use.
+        self.sync_info = self.sync_panel.sync_info
+        self.sync_result = self.sync_panel.sync_result
+        self.sync_button = self.sync_panel.sync_button
+        self.sync_now = self.sync_panel.sync_now
         self.audit_button = button(
             self.texts, "审计记录…", "Audit trail…", role="secondary", name="audit_trail"
         )
@@ -135,17 +127,7 @@ class AdminScreen(QWidget):
             0,
             0,
         )
-        grid.addWidget(
-            card(
-                label(self.texts, "同步状态", "Sync status", role="heading"),
-                self.sync_info,
-                self.sync_button,
-                self.sync_result,
-                stretch=True,
-            ),
-            1,
-            0,
-        )
+        grid.addWidget(self.sync_panel, 1, 0)
         grid.addWidget(
             card(
                 label(self.texts, "导入考试包", "Import an exam package", role="heading"),
@@ -206,6 +188,7 @@ class AdminScreen(QWidget):
 
     def open_tools(self) -> InvigilatorTools:
         tools = InvigilatorTools(self.station, self.ops, self.guard, parent=self)
+        tools.changed.connect(self.refresh)  # an acknowledged incident: the count goes down
         tools.open()
         return tools
 
@@ -254,38 +237,10 @@ class AdminScreen(QWidget):
 
         return self._start("export", work, lambda info: self._exported(path, info))
 
-    def sync_now(self) -> Job:
-        """One HTTP sync pass with the centre now (network and store: on the IO pool; the
-        store's own lock keeps it safe beside the database thread)."""
-        self.sync_button.setEnabled(False)
-        self._set_result("sync", "正在同步……", "Syncing…", theme.NEUTRAL)
-
-        def done(outcome: tuple[str, PassResult]) -> None:
-            self.sync_button.setEnabled(True)
-            _url, result = outcome
-            if result.ok:
-                self._set_result(
-                    "sync",
-                    f"已同步：发送 {result.sent_events} 条，中心已确认至 seq {result.acked_seq}",
-                    f"Synced: sent {result.sent_events}, the centre holds up to seq "
-                    f"{result.acked_seq}",
-                    theme.ADMIT,
-                )
-            else:
-                self._set_result("sync", result.error_zh, result.error, theme.REFUSE)
-            self.refresh()
-
-        def failed(exc: BaseException) -> None:
-            self.sync_button.setEnabled(True)
-            zh, en = getattr(exc, "zh", str(exc)), getattr(exc, "en", str(exc))
-            self._set_result("sync", zh, en, theme.REFUSE)
-            self.refresh()
-
-        return self.ops.run(lambda job: push_once(self.station), done, failed, io=True)
-
-    def _on_live_status(self, status: SyncStatus) -> None:
-        self.live = status
-        self._render_summary()
+    @property
+    def live(self) -> SyncStatus | None:
+        """The background sync's last status (None until it reports)."""
+        return self.sync_panel.live
 
     def busy(self) -> bool:
         return self.import_progress.job is not None or self.export_progress.job is not None
@@ -295,6 +250,7 @@ class AdminScreen(QWidget):
         self.import_progress.retranslate()
         self.export_progress.retranslate()
         self.update_panel.retranslate()
+        self.sync_panel.retranslate()
         for name, (zh, en, colour) in self._results.items():
             self._set_result(name, zh, en, colour)
         self._render_summary()
@@ -355,8 +311,8 @@ class AdminScreen(QWidget):
         assert isinstance(info, BundleInfo)
         self._set_result(
             "export",
-            f"已写入并读回校验：{path.name}（事件 {info.first_seq}–{info.last_seq}，抓拍 {info.snapshot_count} 张）",
-            f"Written and verified: {path.name} (events {info.first_seq}–{info.last_seq}, "
+            f"已写入并读回校验：{path.name}（{info.event_count} 条记录，抓拍 {info.snapshot_count} 张）",
+            f"Written and verified: {path.name} ({info.event_count} records, "
             f"{info.snapshot_count} snapshots)",
             theme.ADMIT,
         )
@@ -402,11 +358,7 @@ class AdminScreen(QWidget):
 
     def _set_result(self, name: str, zh: str, en: str, colour: str) -> None:
         self._results[name] = (zh, en, colour)
-        widget = {
-            "import": self.import_result,
-            "export": self.export_result,
-            "sync": self.sync_result,
-        }[name]
+        widget = {"import": self.import_result, "export": self.export_result}[name]
         widget.setText(tr(zh, en))
         widget.setStyleSheet(f"color: {colour}; font-weight: bold;")
 
@@ -435,98 +387,14 @@ class AdminScreen(QWidget):
             (tr("考生 / 试题", "Candidates / items"), f"{s.candidates} / {s.items}"),
             (tr("已放行 / 已交卷", "Admitted / submitted"), f"{s.admitted} / {s.submitted}"),
         ]
-        self.info.setText(_table(info))
-        sync = [
-            (
-                tr("本机记录（事件）", "Recorded events"),
-                f"{s.events}" + (f"（seq 1–{s.last_seq}）" if s.events else ""),
-            ),
-            (tr("抓拍照片", "Snapshots"), str(s.snapshots)),
-        ]
-        status = self.live or s.sync
-        sync.append(
-            (tr("考试中心地址", "Exam centre"), s.central_url or tr("未配置", "not configured"))
+        self.info.setText(table(info))
+        waiting = s.unacknowledged_incidents
+        self.tools_button.setText(
+            tr(
+                f"监考工具…（{waiting} 条监考事件待处理）",
+                f"Invigilator tools… ({waiting} incidents to see)",
+            )
+            if waiting
+            else tr("监考工具…", "Invigilator tools…")
         )
-        if s.dev_plain_http:  # the development switch: plain http to this machine (issue 10)
-            sync.append(
-                (
-                    _WARN,
-                    tr(
-                        "开发开关：允许明文 http（仅限本机）",
-                        "development switch: plain http (this machine only)",
-                    ),
-                )
-            )
-        if self.live is not None:
-            sync.append(
-                (
-                    tr("连接", "Connection"),
-                    tr("同步中", "syncing")
-                    if status.syncing
-                    else (tr("在线", "online") if status.online else tr("离线", "offline")),
-                )
-            )
-        sync.append(
-            (
-                tr("上次同步成功", "Last successful sync"),
-                _when(status.last_success) or tr("从未", "never"),
-            )
-        )
-        sync.append(
-            (
-                tr("待上传", "Waiting to upload"),
-                tr(
-                    f"{status.backlog_events} 条记录（{status.backlog_bytes // 1024} KB），"
-                    f"{status.backlog_snapshots} 张抓拍",
-                    f"{status.backlog_events} events ({status.backlog_bytes // 1024} KB), "
-                    f"{status.backlog_snapshots} snapshots",
-                ),
-            )
-        )
-        if status.diverged:
-            sync.append(
-                (
-                    tr("警告", "Warning"),
-                    tr(
-                        "中心保存的本机记录与本机不一致，请按 docs/sync.md 处理",
-                        "the centre holds another history for this station; see docs/sync.md",
-                    ),
-                )
-            )
-        export = s.last_export
-        sync.append(
-            (
-                tr("最近导出", "Last export"),
-                f"{Path(str(export['path'])).name}：seq {export['first_seq']}–{export['last_seq']}"
-                if export
-                else tr("尚未导出", "none yet"),
-            )
-        )
-        self.sync_info.setText(_table(sync))
-
-
-def _when(stamp: str | None) -> str:
-    if not stamp:
-        return ""
-    try:
-        return datetime.fromisoformat(stamp).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return stamp
-
-
-_WARN = "⚠"
-
-
-def _table(rows: list[tuple[str, str]]) -> str:
-    def value(k: str, v: str) -> str:
-        red = " style='color:#c0392b'" if k == _WARN else ""  # a warning row shows in red
-        return f"<td{red}><b>{html.escape(v)}</b></td>"
-
-    return (
-        "<table cellspacing=6>"
-        + "".join(
-            f"<tr><td style='color:#5b6776'>{html.escape(k)}</td>{value(k, v)}</tr>"
-            for k, v in rows
-        )
-        + "</table>"
-    )
+        self.sync_panel.show_summary(s)

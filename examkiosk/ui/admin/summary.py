@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from examkiosk.core.package_import import current_exam
+from examkiosk.core.proctor_incidents import unacknowledged
 from examkiosk.core.station import Station
 from examkiosk.core.sync_state import initial_status, load_state
 from examkiosk.store import packages
@@ -31,6 +32,7 @@ class StationSummary:
     sync: SyncStatus
     last_export: dict[str, Any] | None
     dev_plain_http: bool = False
+    unacknowledged_incidents: int = 0
 
 
 def station_summary(station: Station) -> StationSummary:
@@ -59,4 +61,5 @@ def station_summary(station: Station) -> StationSummary:
         sync=initial_status(station, state),
         last_export=state.last_export,
         dev_plain_http=state.allow_plain_http,
+        unacknowledged_incidents=unacknowledged(station),
     )

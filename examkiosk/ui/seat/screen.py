@@ -22,6 +22,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
 from examkiosk.core import roster, seat_card
+from examkiosk.core.attempt_sessions import TakeoverRequired
 from examkiosk.core.exam import Attempt, ExamEngine, SeatState, Tick
 from examkiosk.core.exam_errors import AttemptClosed, ResumeCodeRequired, SessionMoved, TimeUp
 from examkiosk.core.face_check import FaceService
@@ -42,6 +43,7 @@ from examkiosk.ui.seat.question import LOW_TIME_MS, QuestionPage, format_remaini
 from examkiosk.ui.seat.review import ReceiptPage, ReviewPage
 from examkiosk.ui.seat.rules import RulesPage
 from examkiosk.ui.seat.style import DEFAULT_FONT_INDEX, FONT_SIZES, stylesheet
+from examkiosk.ui.seat.takeover import ask_takeover
 from hardware.cards.document import CardReader, IdentityDocument
 from hardware.sim.card_queue import QueueCardReader
 
@@ -327,6 +329,10 @@ class SeatScreen(QWidget):
         if isinstance(exc, ResumeCodeRequired):
             self.resume.ask(error_text(exc), exc.request)
             self.stack.setCurrentWidget(self.resume)
+            return
+        if isinstance(exc, TakeoverRequired):  # issue 11: an invigilator approves it here
+            args = (self.station, self.ops, self.engine, self._credentials)
+            self.takeover = ask_takeover(self, *args, self._entered, self._to_login)
             return
         self._to_login(error_text(exc))
 

@@ -184,6 +184,7 @@ class Flagged:
     reason: str
     invigilator: str
     reviewed_by: str | None
+    reviewed_at: str | None = None
 
 
 def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Flagged]:
@@ -199,7 +200,7 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
         f"FROM console_facts WHERE {where} ORDER BY at DESC LIMIT ?",
         (*params, LIMIT),
     )
-    reviews = dict(reviewed(store, "checkin"))
+    reviews = reviewed(store, "checkin")
     out = []
     for sid, seq, kind, cid, at, flag, snapshot_seq, ticket, detail in rows:
         p = json.loads(detail)
@@ -217,17 +218,18 @@ def flagged_checkins(store: CentralStore, sitting: str | None = None) -> list[Fl
                 recommendation=str(p.get("recommendation", "")),
                 reason=str(p.get("reason", "")),
                 invigilator=str(p.get("invigilator", "")),
-                reviewed_by=reviews.get(f"{sid}:{seq}"),
+                reviewed_by=reviews.get(f"{sid}:{seq}", (None, None))[0],
+                reviewed_at=reviews.get(f"{sid}:{seq}", (None, None))[1],
             )
         )
     return out
 
 
-def reviewed(store: CentralStore, kind: str) -> list[tuple[str, str]]:
-    """(station:seq, who) of every reviewed check-in or incident."""
-    return [(str(r[0]), str(r[1])) for r in store.read(
-        "SELECT ref, by_user FROM reviews WHERE kind = ?", (kind,)
-    )]  # fmt: skip
+def reviewed(store: CentralStore, kind: str) -> dict[str, tuple[str, str]]:
+    """station:seq -> (who, when) of every reviewed check-in or incident."""
+    return {str(r[0]): (str(r[1]), str(r[2])) for r in store.read(
+        "SELECT ref, by_user, at FROM reviews WHERE kind = ?", (kind,)
+    )}  # fmt: skip
 
 
 def checkin_photo_of(store: CentralStore, candidate_id: str) -> tuple[str, int] | None:

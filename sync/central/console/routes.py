@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,10 @@ from sync.central.console.web import (
     SECURITY_HEADERS,
     SESSION_COOKIE,
     TEMPLATES,
+    ConsoleContext,
     Forbidden,
     NotSignedIn,
+    PasswordExpired,
     check_csrf,
     client_of,
     form,
@@ -31,38 +34,30 @@ from sync.central.console.web import (
     login_page,
     redirect,
     render,
-    require,
     set_session_cookie,
 )
-from sync.central.home import CentralHome
-from sync.central.staff import SignInRefused, StaffAccounts, StaffError
+from sync.central.staff import SignInRefused, StaffError
 from sync.credentials import CredentialError
 
 STATIC = TEMPLATES.parent / "static"
 
 
-def add_console_routes(app: FastAPI, home: CentralHome) -> None:
+def add_console_routes(app: FastAPI, ctx: ConsoleContext) -> None:
     """Mount the console on `app` (the station API's app; same process, same database)."""
-
-    def accounts() -> StaffAccounts:
-        return StaffAccounts(home.store)
-
-    async def guard(request: Request, needed: str = "viewer", touch: bool = True) -> Any:
-        return await run_in_threadpool(require, request, accounts(), needed, touch=touch)
-
-    async def audit(request: Request, session: Any, action: str, target: str = "") -> None:
-        await run_in_threadpool(
-            accounts().audit, session.username, action, target, "", client_of(request)
-        )
-
-    async def read(fn: Any, *args: Any) -> Any:
-        return await run_in_threadpool(fn, home.store, *args)
+    home = ctx.home
+    accounts, guard, audit, read = ctx.accounts, ctx.guard, ctx.audit, ctx.read
 
     @app.exception_handler(NotSignedIn)
     async def not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
         if request.url.path.startswith("/console/api/"):
             return JSONResponse({"reason": "not_signed_in"}, status_code=401)
         return redirect("/console/login")
+
+    @app.exception_handler(PasswordExpired)
+    async def password_expired(request: Request, _exc: PasswordExpired) -> Response:
+        if request.url.path.startswith("/console/api/"):
+            return JSONResponse({"reason": "password_expired"}, status_code=401)
+        return redirect("/console/password")
 
     @app.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
@@ -99,7 +94,7 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
 
     @app.post("/console/logout", include_in_schema=False)
     async def logout(request: Request) -> Response:
-        session = await guard(request)
+        session = await guard(request, expired_ok=True)
         check_csrf(session, await form(request))
         await run_in_threadpool(accounts().sign_out, session, client_of(request))
         response = redirect("/console/login")
@@ -171,9 +166,11 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
                     "INSERT INTO reviews (kind, ref, by_user, at, note) VALUES (?, ?, ?, ?, ?)",
                     (kind, ref, session.username, queries.since(0), note),
                 )
+                accounts().record(
+                    tx, session.username, f"{kind}.reviewed", ref, "", client_of(request)
+                )
 
         await run_in_threadpool(mark)
-        await audit(request, session, f"{kind}.reviewed", ref)
         return redirect("/console/incidents" if kind == "incident" else "/console/flagged")
 
     @app.get("/console/photo/{station_id}/{seq}", include_in_schema=False)
@@ -189,7 +186,7 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
     async def incidents(request: Request, sitting: str = "") -> Response:
         session = await guard(request)
         rows = await read(queries.events_of_type, queries.INCIDENT, sitting or None)
-        reviewed = dict(await read(queries.reviewed, "incident"))
+        reviewed = await read(queries.reviewed, "incident")
         await audit(request, session, "view.incidents", sitting)
         return render(
             request, "incidents.html", session, rows=rows, sitting=sitting, reviewed=reviewed
@@ -224,24 +221,6 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
         if id:
             await audit(request, session, "view.candidate", id[:64])
         return render(request, "candidate.html", session, rows=rows, candidate_id=id[:64])
-
-    @app.get("/console/hired-guns", include_in_schema=False)
-    async def hired_guns(request: Request, sitting: str = "") -> Response:
-        session = await guard(request)
-        sittings = await read(queries.sittings)
-        compared, pairs = (0, [])
-        if sitting:
-            compared, pairs = await read(queries.hired_guns, sitting[:64])
-            await audit(request, session, "view.hired_guns", sitting[:64])
-        return render(
-            request,
-            "hired_guns.html",
-            session,
-            sittings=sittings,
-            sitting=sitting,
-            compared=compared,
-            pairs=pairs,
-        )
 
     @app.get("/console/export/flagged.csv", include_in_schema=False)
     async def export_flagged(request: Request, sitting: str = "") -> Response:
@@ -344,17 +323,38 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
         try:
             if fields.get("action") == "add":
                 await run_in_threadpool(
-                    accounts().add,
-                    username,
-                    fields.get("name", "").strip(),
-                    fields.get("role", ""),
-                    fields.get("password", ""),
+                    partial(
+                        accounts().add,
+                        username,
+                        fields.get("name", "").strip(),
+                        fields.get("role", ""),
+                        fields.get("password", ""),
+                        by=session.username,
+                        client=client_of(request),
+                    )
+                )
+            elif fields.get("action") == "passwd":
+                await run_in_threadpool(
+                    partial(
+                        accounts().set_password,
+                        username,
+                        fields.get("password", ""),
+                        by=session.username,
+                        client=client_of(request),
+                        must_change=username != session.username,
+                    )
                 )
             elif fields.get("action") in ("disable", "enable"):
                 if username == session.username:
                     raise StaffError("不能停用自己的账号。", "You cannot disable yourself.")
                 await run_in_threadpool(
-                    accounts().set_disabled, username, fields["action"] == "disable"
+                    partial(
+                        accounts().set_disabled,
+                        username,
+                        fields["action"] == "disable",
+                        by=session.username,
+                        client=client_of(request),
+                    )
                 )
             else:
                 return redirect("/console/users")
@@ -365,5 +365,4 @@ def add_console_routes(app: FastAPI, home: CentralHome) -> None:
                 request, "users.html", session, 400, members=members, log=log,
                 error=(exc.zh, exc.en),
             )  # fmt: skip
-        await audit(request, session, f"user.{fields.get('action')}", username)
         return redirect("/console/users")

@@ -9,6 +9,8 @@ the sign-in form, before there is a session, uses a double-submit cookie instead
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -16,9 +18,12 @@ from urllib.parse import parse_qs
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
+from sync.central.console import when
+from sync.central.home import CentralHome
 from sync.central.staff import Session, StaffAccounts, allowed, same_token
-from sync.credentials import CENTRE_ROLES
+from sync.credentials import CENTRE_ROLES, PasswordPolicy
 from sync.errors import SyncError
 
 SESSION_COOKIE = "ek_session"
@@ -45,6 +50,11 @@ _env = Environment(
 
 class NotSignedIn(Exception):
     """Raised by `require`; answered with a redirect to the sign-in page."""
+
+
+class PasswordExpired(Exception):
+    """Raised by `require` for a session whose password must be changed first; answered
+    with a redirect to the change-password page."""
 
 
 class Forbidden(SyncError):
@@ -75,6 +85,9 @@ def render(
     def t(zh: str, en: str) -> str:
         return en if lang == "en" else zh
 
+    zone = getattr(request.app.state, "console_time_zone", UTC)
+    now = datetime.now(UTC)
+
     html = _env.get_template(template).render(
         t=t,
         lang=lang,
@@ -82,6 +95,7 @@ def render(
         role_label=(lambda r: t(*CENTRE_ROLES.get(r, (r, r)))),
         can=(lambda needed: session is not None and allowed(session.role, needed)),
         path=request.url.path,
+        when=lambda stamp: when.html(stamp, zone, lang, now),
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
@@ -99,12 +113,20 @@ async def form(request: Request) -> dict[str, str]:
 
 
 def require(
-    request: Request, accounts: StaffAccounts, needed: str = "viewer", *, touch: bool = True
+    request: Request,
+    accounts: StaffAccounts,
+    needed: str = "viewer",
+    *,
+    touch: bool = True,
+    expired_ok: bool = False,
 ) -> Session:
-    """The signed-in session with a role of at least `needed`; NotSignedIn or Forbidden."""
+    """The signed-in session with a role of at least `needed`; NotSignedIn, PasswordExpired
+    (unless `expired_ok`: the change-password page and signing out) or Forbidden."""
     session = accounts.session(request.cookies.get(SESSION_COOKIE), touch=touch)
     if session is None:
         raise NotSignedIn()
+    if session.password_expired and not expired_ok:
+        raise PasswordExpired()
     if not allowed(session.role, needed):
         raise Forbidden(
             "您的角色无权执行此操作。",
@@ -157,3 +179,36 @@ def redirect(url: str) -> RedirectResponse:
 
 def form_token_ok(request: Request, fields: dict[str, str]) -> bool:
     return same_token(request.cookies.get(LOGIN_CSRF_COOKIE, ""), fields.get("csrf"))
+
+
+class ConsoleContext:
+    """What every console route needs: the accounts (with the centre's password policy),
+    the signed-in guard, the audit and reads off the event loop."""
+
+    def __init__(self, home: CentralHome, policy: PasswordPolicy) -> None:
+        self.home = home
+        self.policy = policy
+
+    def accounts(self) -> StaffAccounts:
+        return StaffAccounts(self.home.store, self.policy)
+
+    async def guard(
+        self,
+        request: Request,
+        needed: str = "viewer",
+        touch: bool = True,
+        expired_ok: bool = False,
+    ) -> Session:
+        return await run_in_threadpool(
+            require, request, self.accounts(), needed, touch=touch, expired_ok=expired_ok
+        )
+
+    async def audit(
+        self, request: Request, session: Session, action: str, target: str = ""
+    ) -> None:
+        await run_in_threadpool(
+            self.accounts().audit, session.username, action, target, "", client_of(request)
+        )
+
+    async def read(self, fn: Callable[..., Any], *args: Any) -> Any:
+        return await run_in_threadpool(fn, self.home.store, *args)

@@ -60,6 +60,13 @@ def test_nothing_is_served_without_signing_in(central: Central, server: Backgrou
         assert answer.status_code == 303 and answer.headers["location"] == "/console/login"
         assert "C001" not in answer.text
     assert anonymous.get(server.url + "/console/api/live", timeout=10).status_code == 401
+    assert anonymous.get(server.url + "/console/api/events", timeout=10).status_code == 401
+    password = anonymous.get(server.url + "/console/password", timeout=10, allow_redirects=False)
+    assert password.headers["location"] == "/console/login"
+    for path in ("/console/password", "/console/hired-guns/review", "/console/users"):
+        posted = anonymous.post(server.url + path, data={"csrf": "x"}, timeout=10,
+                                allow_redirects=False)  # fmt: skip
+        assert posted.status_code == 303 and posted.headers["location"] == "/console/login"
     # A wrong password is refused with a message in Chinese (English on request).
     page = anonymous.get(server.url + "/console/login", timeout=10)
     assert "登录" in page.text
@@ -125,7 +132,13 @@ def test_session_cookie_and_pages_show_exam_day(central: Central, server: Backgr
         assert kind in timeline
     assert "face_encoding" not in timeline
     inspections = browser.get(server.url + "/console/inspections", timeout=10).text
-    assert re.search(r"<td>ST-B1</td><td>2026-06-01T[^<]+</td><td>pass</td>", inspections)
+    # The station's wall time (08:mm+08:00) in the centre's zone (Asia/Shanghai), in words;
+    # the exact ISO time stays in the element's datetime for a tooltip.
+    assert re.search(
+        r'<td>ST-B1</td><td><time datetime="2026-06-01T08:\d\d:00\+08:00" [^>]+>'
+        r"2026-06-01 08:\d\d:00 \(\d+ days ago\)</time></td><td>pass</td>",
+        inspections,
+    )
     assert re.search(r"<td>ST-A1</td><td>never</td>", inspections)  # English by now
     problems = browser.get(server.url + "/console/problems", timeout=10).text
     assert 'id="no-problems"' in problems
@@ -166,6 +179,9 @@ def test_roles_csrf_and_audited_export(central: Central, server: BackgroundServe
         timeout=10,
     )
     assert done.status_code == 200 and "已复核: op1" in done.text
+    assert re.search(
+        r"已复核: op1</span><br><span class=\"muted\"><time [^>]+>[^<]+（刚刚）", done.text
+    )
     incidents = operator.get(server.url + "/console/incidents", timeout=10).text
     assert (
         "确认已处理" in incidents
