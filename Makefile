@@ -21,7 +21,8 @@ STAMP  := $(VENV)/.installed
 APT_PACKAGES := pcscd vsmartcard-vpcd libpcsclite-dev swig xvfb xauth fonts-noto-cjk \
 	libgl1 libegl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 \
 	libfontconfig1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 postgresql \
-	chromium chromium-driver lintian cage xdotool fp-compiler xorriso dosfstools mtools
+	chromium chromium-driver lintian cage xdotool fp-compiler xorriso dosfstools mtools \
+	poppler-utils fonts-dejavu-core
 
 .PHONY: all demo test lint typecheck unit system-deps venv screenshots bench fuzz dist usb-image clean
 

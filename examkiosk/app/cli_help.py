@@ -1,4 +1,5 @@
-"""`--help` in Chinese by default (English with `--lang en` or EXAMKIOSK_LANG=en).
+"""`--help` in Chinese by default (English with `--lang en` or EXAMKIOSK_LANG=en), click's
+own words ("Usage:", "Options", error messages) included (cli_click_zh).
 
 The commands keep their English help where they are defined (one text per command, next to
 its code); this table gives the Chinese, keyed by the English text with its whitespace
@@ -156,6 +157,11 @@ def _texts(command: click.Command) -> Iterator[tuple[object, str, str]]:
         text = getattr(param, "help", None)
         if text:
             yield param, "help", text
+    # click makes each command's --help option once, in the language of that moment, and
+    # keeps it: switch it too (its English text is click's own).
+    help_option = getattr(command, "_help_option", None)
+    if help_option is not None:
+        yield help_option, "help", "Show this message and exit."
     if isinstance(command, click.Group):
         for sub in command.commands.values():
             yield from _texts(sub)
@@ -180,7 +186,11 @@ _ENGLISH: dict[tuple[int, str], str] = {}  # the texts as written, to switch bac
 
 
 def localize(command: click.Command, language: str) -> None:
-    """Put the help in `language` in place: Chinese from the table, English as written."""
+    """Put the help in `language` in place: Chinese from the table, English as written;
+    click's own words ("Usage:", "Error: No such option") likewise (cli_click_zh)."""
+    from examkiosk.app.cli_click_zh import use_click_language
+
+    use_click_language(language)
     english = language.startswith("en")
     for owner, attribute, text in list(_texts(command)):
         original = _ENGLISH.setdefault((id(owner), attribute), text)

@@ -175,6 +175,9 @@ def build_window(
         attach = getattr(screen, "set_camera", None)  # absent on the placeholder
         if callable(attach):
             attach(devices.proctor_camera, shared.get)
+        reader = getattr(screen, "set_card_reader", None)  # issue 11: sign in by card
+        if callable(reader):
+            reader(devices.simulated.reader if devices.simulated else devices.reader)
         return screen
 
     window = KioskWindow(

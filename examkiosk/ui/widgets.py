@@ -6,9 +6,9 @@ rebuilding a screen (a candidate mid-exam or a pending verdict keeps its state).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPixmap
@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from examkiosk.ui.i18n import tr
+
+if TYPE_CHECKING:
+    from sync.media import Volume
 
 
 class Texts:
@@ -88,15 +91,23 @@ def card(*children: QWidget, margins: int = 14, stretch: bool = False) -> QFrame
     return frame
 
 
-def start_folder(writable: bool = False) -> Path:
+def start_folder(
+    writable: bool = False,
+    *,
+    volumes: Sequence[Volume] | None = None,
+    home: Path | None = None,
+) -> Path:
     """Where a file dialog opens: the first removable drive (the USB stick packages and
-    bundles travel on), else the home folder. `writable`: skip read-only drives."""
+    bundles travel on), else the home folder. `writable`: skip read-only drives.
+
+    `volumes` (default: `sync.media.list_removable_volumes()`, in mount order) and `home`
+    (default: the user's) are for the tests, which give a recorded /proc + /sys layout."""
     from sync.media import list_removable_volumes
 
-    for volume in list_removable_volumes():
+    for volume in list_removable_volumes() if volumes is None else volumes:
         if not (writable and volume.read_only):
             return volume.mount_point
-    return Path.home()
+    return Path.home() if home is None else home
 
 
 def pixmap_from_bgr(image: Any) -> QPixmap:

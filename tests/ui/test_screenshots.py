@@ -20,7 +20,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontInfo, QImage, QPainter, QScreen
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QScrollArea, QWidget
 from pytestqt.qtbot import QtBot
 
 from examkiosk.core.checkin import CheckInDesk
@@ -129,6 +129,17 @@ def wholly_on_screen(window: KioskWindow, *widgets: QWidget) -> None:
         assert area.contains(rect), f"{name} at {rect.getRect()} is outside the window {area}"
         shown = widget.visibleRegion().boundingRect()
         assert shown == widget.rect(), f"{name} is partly hidden ({shown} of {widget.rect()})"
+
+
+def text_not_cut(*labels: QLabel) -> None:
+    """Each word-wrapped label got the height its lines need at its width (a layout that
+    sizes it for another width cuts the lines in half, which no other check notices)."""
+    for label in labels:
+        need = label.heightForWidth(label.width())
+        assert label.height() >= need, (
+            f"{label.objectName() or label.text()[:20]!r} is {label.height()} px high, its "
+            f"text needs {need}"
+        )
 
 
 def no_horizontal_scrolling(root: QWidget) -> None:
@@ -299,14 +310,26 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     seat = window.screen_for("seat")
     assert isinstance(seat, SeatScreen)
     assert not window.header.language.isVisible()
-    wholly_on_screen(window, seat.login.ticket, seat.login.id_number, seat.login.login)
+    # Waiting for a card (the demo's simulated reader), with ticket + ID number below.
+    qtbot.waitUntil(seat.login.card.isVisible, timeout=5_000)  # once the reader answered
+    assert "读卡器" in seat.login.card.text()
+    assert seat.sim_card is not None
+    wholly_on_screen(
+        window, seat.login.card, seat.login.ticket, seat.login.id_number, seat.login.login
+    )
+    wholly_on_screen(window, seat.sim_card.present)
+    text_not_cut(seat.login.card, seat.login.hint)
     shot(window, shots_dir, "seat-login")
+    absent = next(c for c in all_candidates(station.store) if c != candidate)
+    seat.sim_card.present_card(absent)  # never checked in: sent to the door
+    qtbot.waitUntil(lambda: "入口" in seat.login.error.text(), timeout=10_000)
+    wholly_on_screen(window, seat.login.error, seat.login.login)
+    text_not_cut(seat.login.card, seat.login.error, seat.login.hint)
+    shot(window, shots_dir, "seat-login-card-refused")
 
     now = datetime.now().astimezone()
     schedule(station, now + timedelta(minutes=10), now + timedelta(minutes=160))
-    seat.login.ticket.setText(candidate.ticket)
-    seat.login.id_number.setText(candidate.id_number)
-    qtbot.mouseClick(seat.login.login, Qt.MouseButton.LeftButton)
+    seat.sim_card.present_card(candidate)  # signs in by card
     qtbot.waitUntil(lambda: seat.stack.currentWidget() is seat.confirm, timeout=10_000)
     wholly_on_screen(window, seat.confirm.yes, seat.confirm.no)
     shot(window, shots_dir, "seat-confirm")
@@ -376,6 +399,8 @@ def test_seat_states(qtbot: QtBot, window: KioskWindow, shots_dir: Path, station
     qtbot.wait(1_500)  # a clock tick in flight at submission must not replace the receipt
     assert seat.stack.currentWidget() is seat.receipt, seat.login.error.text()
     assert candidate.name in seat.receipt.body.text()
+    wholly_on_screen(window, seat.receipt.body, seat.receipt.print_button)
+    assert seat.receipt.print_button.text() == "打印回执"
     shot(window, shots_dir, "seat-receipt")
 
 

@@ -1,8 +1,10 @@
-"""Before the questions: login (ticket + ID number), confirm name and photo, resume code."""
+"""Before the questions: login (tap the ID card, or ticket + ID number), confirm name and
+photo, resume code."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from examkiosk.ui.i18n import tr
@@ -43,6 +45,14 @@ class LoginPage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.title = _heading("")
+        # Shown when the seat has a card reader: tapping the card checked in at the door is
+        # the first way in; the fields below stay as the fallback.
+        self.card = QLabel()
+        self.card.setObjectName("card_status")
+        self.card.setProperty("role", "heading")
+        self.card.setWordWrap(True)
+        self.card.setVisible(False)
+        self.card_state = "none"  # "none": no reader; "ready"; "unavailable": not answering
         self.ticket = QLineEdit()
         self.ticket.setObjectName("ticket")
         self.id_number = QLineEdit()
@@ -59,9 +69,14 @@ class LoginPage(QWidget):
         for field in (self.ticket, self.id_number):
             field.returnPressed.connect(self._submit)
         self.login.clicked.connect(self._submit)
-        _centered(
-            self, _panel(self.title, self.ticket, self.id_number, self.login, self.error, self.hint)
+        panel = _panel(
+            self.title, self.card, self.ticket, self.id_number, self.login, self.error, self.hint
         )
+        # A fixed width: a centred panel's wrapped labels are otherwise given the height
+        # they would need at the page's full width (one line), and the card prompt, two
+        # lines at the heading size, is cut in half.
+        panel.setFixedWidth(640)
+        _centered(self, panel)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -69,12 +84,50 @@ class LoginPage(QWidget):
         self.ticket.setPlaceholderText(tr("准考证号", "Admission ticket number"))
         self.id_number.setPlaceholderText(tr("身份证件号码", "ID document number"))
         self.login.setText(tr("登录", "Log in"))
-        self.hint.setText(
+        self.card.setText(
             tr(
-                "输入后按回车键；Tab 键在输入框之间切换。",
-                "Press Enter when done; Tab moves between the fields.",
+                "请将入口核验时使用的身份证件放在读卡器上登录",
+                "Place the ID document you were checked in with on the card reader",
             )
         )
+        hints = {
+            "ready": (
+                "也可输入准考证号和证件号码后按回车键；Tab 键在输入框之间切换。",
+                "Or type your admission ticket and ID number and press Enter; Tab moves "
+                "between the fields.",
+            ),
+            "unavailable": (
+                "读卡器暂不可用：请输入准考证号和证件号码后按回车键。",
+                "The card reader is not available: type your admission ticket and ID number "
+                "and press Enter.",
+            ),
+        }
+        zh, en = hints.get(
+            self.card_state,
+            (
+                "输入后按回车键；Tab 键在输入框之间切换。",
+                "Press Enter when done; Tab moves between the fields.",
+            ),
+        )
+        self.hint.setText(tr(zh, en))
+
+    def set_card_state(self, state: str) -> None:
+        """ "ready": a reader waits for the candidate's card (the prompt shows); "unavailable":
+        the configured reader does not answer (the typed way is offered instead); "none"."""
+        if state == self.card_state:
+            return  # the reader answers every fraction of a second: nothing to redo
+        self.card_state = state
+        self.card.setVisible(state == "ready")
+        self.retranslate()
+
+    @property
+    def busy(self) -> bool:
+        """A sign-in (typed or by card) is being checked."""
+        return not self.login.isEnabled()
+
+    def card_checking(self) -> None:
+        self.login.setEnabled(False)
+        self.error.setText(tr("已读取证件，正在核对……", "Card read: checking…"))
 
     def reset(self, error: str = "") -> None:
         self.error.setText(error)
@@ -147,8 +200,24 @@ class ConfirmPage(QWidget):
         self.yes.setFocus()
 
     def _confirm(self) -> None:
+        if not self.yes.isEnabled():
+            return  # already confirmed: a second Enter must not start twice
         self.yes.setEnabled(False)
         self.confirmed.emit()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Enter confirms, Esc is "not me", wherever the focus is on this page (a candidate
+        # who signed in by card has not touched the keyboard yet).
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if self.no.hasFocus():  # Enter on a focused button means that button
+                self.rejected.emit()
+            else:
+                self._confirm()
+            return
+        if event.key() == Qt.Key.Key_Escape:
+            self.rejected.emit()
+            return
+        super().keyPressEvent(event)
 
 
 class ResumeCodePage(QWidget):

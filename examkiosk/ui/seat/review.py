@@ -6,6 +6,7 @@ import html
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import (
     QDialog,
     QFrame,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from examkiosk.core.paper import Item
 from examkiosk.core.scoring import Receipt
 from examkiosk.ui.i18n import tr
+from examkiosk.ui.seat.receipt_print import PrintedReceipt, ask_and_print
 
 
 def _heading(text: str = "") -> QLabel:
@@ -233,6 +235,12 @@ class ReceiptPage(QWidget):
         self.note.setWordWrap(True)
         self.note.setProperty("role", "muted")
         self.note.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        self.print_button = QPushButton()
+        self.print_button.setObjectName("print_receipt")
+        self.print_button.setAutoDefault(True)  # Enter on the focused button prints
+        self.print_button.clicked.connect(self.print_receipt)
+        # None: a printer chosen in Qt's print dialog; the tests give a PDF printer.
+        self.printer: QPrinter | None = None
         panel = QFrame()
         panel.setObjectName("panel")
         box = QVBoxLayout(panel)
@@ -240,6 +248,7 @@ class ReceiptPage(QWidget):
         box.addWidget(self.title)
         box.addWidget(self.body)
         box.addWidget(self.note)
+        box.addWidget(self.print_button, 0, Qt.AlignmentFlag.AlignHCenter)
         layout = QVBoxLayout(self)
         layout.addStretch(1)
         layout.addWidget(panel, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -249,6 +258,7 @@ class ReceiptPage(QWidget):
         self.reason = ""
         self.who: tuple[str, str] = ("", "")
         self.at: datetime | None = None
+        self.retranslate()
 
     def show_receipt(
         self,
@@ -269,14 +279,30 @@ class ReceiptPage(QWidget):
         return verification_code(self.receipt.answer_hash) if self.receipt else ""
 
     def retranslate(self) -> None:
+        self.print_button.setText(tr("打印回执", "Print the receipt"))
         receipt = self.receipt
         if receipt is None:
             return
-        self.title.setText(
+        self.title.setText(self._title())
+        self.body.setText(self._body(self._rows()))
+        self.note.setText(self._note())
+
+    def _title(self) -> str:
+        return (
             tr("考试时间到，已自动交卷", "Time is up: submitted automatically")
             if self.reason == "time_up"
             else tr("已交卷", "Submitted")
         )
+
+    def _note(self) -> str:
+        return tr(
+            "请记下校验码，举手示意监考员后离开座位。",
+            "Note the check code, raise your hand and wait for the invigilator.",
+        )
+
+    def _rows(self) -> list[tuple[str, str]]:
+        receipt = self.receipt
+        assert receipt is not None
         name, ticket = self.who
         at = f"{self.at:%Y-%m-%d %H:%M:%S}" if self.at else ""
         rows = [
@@ -301,21 +327,34 @@ class ReceiptPage(QWidget):
                     ),
                 )
             )
+        return rows
+
+    def _body(self, rows: list[tuple[str, str]]) -> str:
         table = "".join(
             f"<tr><td style='padding:4px 16px 4px 0'>{html.escape(k)}</td>"
             f"<td style='padding:4px 0'><b>{html.escape(v)}</b></td></tr>"
             for k, v in rows
             if v
         )
-        self.body.setText(
+        return (
             f"<table>{table}</table>"
             f"<p>{html.escape(tr('答卷校验码', 'Answer check code'))}</p>"
             f"<p style='font-size:150%; font-family:monospace; letter-spacing:2px'>"
             f"<b>{html.escape(self.code())}</b></p>"
         )
-        self.note.setText(
-            tr(
-                "请记下校验码，举手示意监考员后离开座位。",
-                "Note the check code, raise your hand and wait for the invigilator.",
-            )
+
+    def printed(self) -> PrintedReceipt:
+        """The receipt as it goes on paper, in the current language."""
+        return PrintedReceipt(
+            title=tr("考试交卷回执", "Exam submission receipt") + " · " + self._title(),
+            rows=tuple(self._rows()),
+            code_label=tr("答卷校验码", "Answer check code"),
+            code=self.code(),
+            note=self._note(),
         )
+
+    def print_receipt(self) -> bool:
+        """Qt's print dialog, then the print-friendly receipt; False if cancelled."""
+        if self.receipt is None:
+            return False
+        return ask_and_print(self, self.printed(), self.printer)

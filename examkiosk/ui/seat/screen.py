@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from examkiosk.core import roster
+from examkiosk.core import roster, seat_card
 from examkiosk.core.attempt_sessions import TakeoverRequired
 from examkiosk.core.exam import Attempt, ExamEngine, SeatState, Tick
 from examkiosk.core.exam_errors import AttemptClosed, ResumeCodeRequired, SessionMoved, TimeUp
@@ -31,6 +31,12 @@ from examkiosk.core.sitting import NotStarted
 from examkiosk.core.station import Station
 from examkiosk.ui.i18n import error_text, tr
 from examkiosk.ui.ops import Operations
+from examkiosk.ui.seat.card_login import (
+    READER_PROBLEMS,
+    SeatCardWatch,
+    SeatSimulatedCard,
+    card_problem_text,
+)
 from examkiosk.ui.seat.login import ConfirmPage, LoginPage, ResumeCodePage
 from examkiosk.ui.seat.proctor_view import SeatCamera, SeatProctoring
 from examkiosk.ui.seat.question import LOW_TIME_MS, QuestionPage, format_remaining
@@ -38,6 +44,8 @@ from examkiosk.ui.seat.review import ReceiptPage, ReviewPage
 from examkiosk.ui.seat.rules import RulesPage
 from examkiosk.ui.seat.style import DEFAULT_FONT_INDEX, FONT_SIZES, stylesheet
 from examkiosk.ui.seat.takeover import ask_takeover
+from hardware.cards.document import CardReader, IdentityDocument
+from hardware.sim.card_queue import QueueCardReader
 
 TICK_MS = 1000
 
@@ -64,6 +72,12 @@ class SeatScreen(QWidget):
         self.font_index = DEFAULT_FONT_INDEX
         self.high_contrast = False
         self._credentials = ("", "")
+        # How the current sign-in was made (seat_card.CARD / TICKET, and how the card was
+        # read), recorded with the `seat.signed_in` event once the attempt is entered.
+        self._sign_in: tuple[str, dict[str, Any]] = (seat_card.TICKET, {})
+        self._active = False
+        self.watch: SeatCardWatch | None = None
+        self.sim_card: SeatSimulatedCard | None = None
         self._ticking = False
         self._warned: set[int] = set()
 
@@ -88,6 +102,7 @@ class SeatScreen(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addWidget(self.stack)
+        self.stack.currentChanged.connect(lambda _index: self._follow_card_watch())
 
         self.proctoring = SeatProctoring(station, ops, self.question.camera, self)
         self.proctoring.set_camera(camera, face)
@@ -148,8 +163,15 @@ class SeatScreen(QWidget):
             page.retranslate()
 
     def activate(self) -> None:
+        self._active = True
+        self._follow_card_watch()
         if self.stack.currentWidget() is self.login:
             self.login.ticket.setFocus()
+
+    def deactivate(self) -> None:
+        """Seat mode is left: stop reading cards (the door may use the same reader)."""
+        self._active = False
+        self._follow_card_watch()
 
     def reload(self) -> None:
         if self.attempt_id is None:  # a new package: only between candidates
@@ -159,6 +181,43 @@ class SeatScreen(QWidget):
     def stop(self) -> None:
         self.timer.stop()
         self.proctoring.stop()
+        self._active = False
+        self._follow_card_watch()
+
+    def set_card_reader(self, reader: CardReader | None) -> None:
+        """The station's card reader (as configured for the door): candidates sign in by
+        tapping their ID card; None: ticket and ID number only."""
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch.deleteLater()
+            self.watch = None
+        if self.sim_card is not None:
+            self.sim_card.deleteLater()
+            self.sim_card = None
+        if reader is not None:
+            self.watch = SeatCardWatch(reader, self.ops, self)
+            self.watch.document_read.connect(self._card_read)
+            self.watch.failed.connect(self._card_failed)
+            # The prompt shows once the reader has answered (a missing reader never does).
+            self.watch.reader_answered.connect(lambda: self.login.set_card_state("ready"))
+            if isinstance(reader, QueueCardReader):
+                self.sim_card = SeatSimulatedCard(reader, self.ops)
+                self.layout().addWidget(self.sim_card)
+                self.sim_card.load(self.station.store)
+        self.login.set_card_state("none")
+        self._follow_card_watch()
+
+    def _follow_card_watch(self) -> None:
+        """Read cards only while seat mode is active and the login page shows."""
+        on_login = self._active and self.stack.currentWidget() is self.login
+        if self.sim_card is not None:
+            self.sim_card.setVisible(on_login)
+        if self.watch is None:
+            return
+        if on_login and not self.watch.running:
+            self.watch.start()
+        elif not on_login and self.watch.running:
+            self.watch.stop()
 
     def set_camera(
         self, camera: SeatCamera | None, face: Callable[[], FaceService] | None = None
@@ -194,8 +253,39 @@ class SeatScreen(QWidget):
         if was_running:
             self.exam_running_changed.emit(False)
 
+    def _card_read(self, document: IdentityDocument) -> None:
+        """A card was tapped on the login page: who it belongs to, by the seat's rules."""
+        if self.stack.currentWidget() is not self.login or self.login.busy:
+            return
+        self.login.card_checking()
+        station, engine = self.station, self.engine
+
+        def work(_job: Any) -> tuple[seat_card.CardSignIn, bytes | None]:
+            found = seat_card.candidate_for_card(station, engine, document)
+            return found, roster.photo(station.store, found.candidate.candidate_id)
+
+        def found(result: tuple[seat_card.CardSignIn, bytes | None]) -> None:
+            sign_in, photo = result
+            candidate = sign_in.candidate
+            self._credentials = (candidate.ticket, candidate.id_number)
+            self._sign_in = (seat_card.CARD, sign_in.details())
+            self.confirm.show_candidate(candidate.name, candidate.ticket, candidate.seat, photo)
+            self.stack.setCurrentWidget(self.confirm)
+
+        self.ops.run(work, found, lambda exc: self.login.reset(error_text(exc)))
+
+    def _card_failed(self, exc: BaseException) -> None:
+        """The card could not be read (taken away mid-read...): say so; nothing changes.
+        No reader (unplugged, pcscd down): the typed way in, without an error."""
+        if isinstance(exc, READER_PROBLEMS):
+            self.login.set_card_state("unavailable")
+            return
+        if self.stack.currentWidget() is self.login and not self.login.busy:
+            self.login.error.setText(card_problem_text(exc))
+
     def _identify(self, ticket: str, id_number: str) -> None:
         self._credentials = (ticket, id_number)
+        self._sign_in = (seat_card.TICKET, {})
 
         def work(_job: Any) -> tuple[Any, bytes | None]:
             candidate = self.engine.identify(ticket, id_number)
@@ -247,6 +337,8 @@ class SeatScreen(QWidget):
         self._to_login(error_text(exc))
 
     def _entered(self, attempt: Attempt) -> None:
+        method, details = self._sign_in
+        self.ops.run(lambda job: seat_card.record_sign_in(self.station, attempt, method, details))
         if attempt.state == "submitted":
             self.ops.run(
                 lambda job: self.engine.receipt(attempt.attempt_id),
