@@ -94,17 +94,18 @@ def test_blink_frames_verify_like_the_photo(
     streams: dict[str, list[Frame]],
     name: str,
 ) -> None:
-    """The door verifies a frame of the liveness window, open-eyed or mid-blink: where the
-    photo itself matches the identity's first photo, every frame of the clip must too."""
+    """The door verifies a frame of the liveness window, open-eyed or mid-blink, as it
+    verifies the photo the clip was made from: a match stays a match, and a photo that is
+    not a match (some identities' photos are not, even as photos) never becomes one."""
     photos = [p for p in singles if identity(p) == name]
     reference = references[photos[0].stem]
-    if engine.verify(photos[-1], reference).decision is not Decision.MATCH:
-        pytest.skip(f"{photos[-1].name} is not a match for {photos[0].name} even as a photo")
+    as_photo = engine.verify(photos[-1], reference).decision
     closed = blink_schedule(CLIP_FRAMES, round(FPS * 0.3), round(SECONDS))
     frames = {frame.index % CLIP_FRAMES: frame for frame in streams[name]}
     for position in (0, closed.index(True)):  # one open-eyed frame, one mid-blink frame
         verdict = engine.verify(frames[position], reference)
-        assert verdict.decision is Decision.MATCH, (name, position, verdict.distance)
+        matched = verdict.decision is Decision.MATCH
+        assert matched == (as_photo is Decision.MATCH), (name, position, verdict.distance)
 
 
 def test_the_schedule_puts_a_whole_blink_in_every_window() -> None:
