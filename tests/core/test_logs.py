@@ -63,7 +63,13 @@ def test_rotation_keeps_the_log_within_its_cap(logged: Path) -> None:
 def test_a_rotation_windows_refuses_loses_no_record(logged: Path) -> None:
     """Windows refuses to rename a log another process holds open (a technician's command
     beside the window): the handler's rename step fails as it does there."""
-    handler = next(h for h in logging.getLogger().handlers if isinstance(h, RotatingLog))
+    # This test's own handler: earlier tests in the run may have left theirs on the root.
+    own = str(log_dir(logged) / "examkiosk.jsonl")
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if isinstance(h, RotatingLog) and h.baseFilename == own
+    )
     renames = handler.rotator
 
     def held_open(source: str, dest: str) -> None:
