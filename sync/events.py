@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cached_property
 from typing import Any, NamedTuple
 
 import orjson
@@ -214,11 +213,17 @@ class Event:
         check_event_ranges(event)
         return event
 
-    @cached_property
+    @property
     def encoded(self) -> Encoded:
         """Canonical payload bytes and true hash, computed once (fast path first). Raises
         ValueError/TypeError if the payload has no canonical encoding."""
-        return _encode(self)
+        # Kept in the instance's __dict__ by hand: Python 3.11's functools.cached_property
+        # takes one lock shared by every Event, and the centre's request threads queued on
+        # it (a third of a busy server's time).
+        found = self.__dict__.get("_encoded")
+        if found is None:
+            found = self.__dict__["_encoded"] = _encode(self)
+        return found
 
     def expected_hash(self) -> str:
         return self.encoded.hash
