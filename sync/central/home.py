@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.central import package_shelf
+from sync.central.arrivals import BundleRecord, now_iso
 from sync.central.errors import (
     AlreadyInitialised,
     BundleNotApplied,
@@ -32,7 +33,7 @@ from sync.central.errors import (
     UnknownStation,
 )
 from sync.central.result import ImportResult
-from sync.central.storage import BundleRecord, CentralStore, now_iso
+from sync.central.storage import CentralStore
 from sync.central.uploads import SnapshotDescription, SnapshotUploads, UploadState
 from sync.crypto import KeyPair, PublicKeys, unwrap_secret, wrap_secret
 from sync.errors import FormatError, SyncError

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sync.central.storage import CentralStore, now_iso
+from sync.central.arrivals import now_iso
+from sync.central.storage import CentralStore
 
 
 def put_package(store: CentralStore, meta: dict[str, Any], sha256: str, data: bytes) -> None:

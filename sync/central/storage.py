@@ -11,10 +11,10 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sync.central.apply import Plan, plan_batch, seqs_needed
+from sync.central.arrivals import MAX_DETAIL, BundleRecord, now_iso, put_snapshot, record_bundle
 from sync.central.db import Database, Tx
 from sync.central.errors import IdempotencyConflict, StationKeyMismatch, UnknownStation
 from sync.central.migrations import migrate
@@ -36,13 +36,8 @@ EVENT_COLUMNS = (
     "via",
     "received_at",
 )
-MAX_DETAIL = 500
 # A sparse batch is looked up seq by seq rather than by range.
 _RANGE_FACTOR = 4
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)
@@ -391,7 +386,7 @@ class CentralStore:
                 )
                 stored += outcome == "accepted"
             result = ImportResult(**{**result.__dict__, "snapshots": stored})
-            _record_bundle(tx, bundle, result)
+            record_bundle(tx, bundle, result)
         return result
 
     def record_bundle(
@@ -406,7 +401,7 @@ class CentralStore:
     ) -> None:
         bundle = BundleRecord(sha256, station_id, sitting_id, first_seq, last_seq, event_count)
         with self.db.transaction() as tx:
-            _record_bundle(tx, bundle, result)
+            record_bundle(tx, bundle, result)
 
     def put_snapshot(
         self,
@@ -479,77 +474,3 @@ def gaps_of(tx: Tx, station_id: str) -> list[tuple[int, int]]:
     ):
         gaps.append((int(seq) + 1, int(nxt) - 1))
     return gaps
-
-
-def put_snapshot(
-    tx: Tx,
-    station_id: str,
-    name: str,
-    media_type: str,
-    data: bytes,
-    sha256: str,
-    event_seq: int | None,
-    via: str,
-) -> str:
-    """Inside `tx`: store a snapshot once, whether it came in a bundle or over HTTP.
-
-    "accepted" (new), "duplicate" (same name, same content: no-op) or "conflict" (same name,
-    other content: the held one is kept and the arrival recorded as refused).
-    """
-    row = tx.one(
-        "SELECT sha256 FROM snapshots WHERE station_id = ? AND name = ?", (station_id, name)
-    )
-    if row is not None:
-        if row[0] == sha256:
-            return "duplicate"
-        tx.run(
-            "INSERT INTO refused (station_id, reason, detail, via, at) VALUES (?, ?, ?, ?, ?)",
-            (
-                station_id,
-                "snapshot_conflict",
-                f"snapshot {name[:100]!r} arrived again with other content",
-                via,
-                now_iso(),
-            ),
-        )
-        return "conflict"
-    tx.run(
-        "INSERT INTO snapshots (station_id, name, sha256, media_type, event_seq, size, "
-        "data, via, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (station_id, name, sha256, media_type, event_seq, len(data), data, via, now_iso()),
-    )
-    return "accepted"
-
-
-@dataclass(frozen=True)
-class BundleRecord:
-    """What the centre keeps of an imported bundle (its `bundles` row)."""
-
-    sha256: str
-    station_id: str
-    sitting_id: str
-    first_seq: int
-    last_seq: int
-    event_count: int
-
-
-def _record_bundle(tx: Tx, bundle: BundleRecord, result: ImportResult) -> None:
-    changed = tx.run(
-        "UPDATE bundles SET times_imported = times_imported + 1 WHERE sha256 = ?",
-        (bundle.sha256,),
-    )
-    if not changed:
-        tx.run(
-            "INSERT INTO bundles (sha256, station_id, sitting_id, first_seq, last_seq, "
-            "event_count, imported_at, result) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                bundle.sha256,
-                bundle.station_id,
-                bundle.sitting_id,
-                bundle.first_seq,
-                bundle.last_seq,
-                bundle.event_count,
-                now_iso(),
-                json.dumps(result.to_dict()),
-            ),
-        )

@@ -20,8 +20,9 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from sync.central.arrivals import now_iso, put_snapshot
 from sync.central.errors import CentralError, MalformedRequest
-from sync.central.storage import CentralStore, now_iso, put_snapshot
+from sync.central.storage import CentralStore
 from sync.events import canonical_json
 
 MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024
