@@ -24,6 +24,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+# After a tap the analysis waits (frames keep arriving, the newest kept) until the door has
+# shown the verdict, or this long: the tap's own face work gets the CPU and the face engine.
+PAUSE_AFTER_TAKE_S = 1.0
 BACKLOG = 3  # frames waiting at most (0.3 s at 10 frames/s); older ones are dropped
 STALE_AFTER_S = 4.0  # an analysis whose newest frame is older shows whoever stood there then
 
@@ -53,6 +56,7 @@ class LiveFace:
         self._takes: list[_Take] = []
         self._reset = False
         self._closed = False
+        self._paused_until = 0.0
         self._state = self._stream.state()
         self.dropped = 0  # frames skipped because the worker was behind
         self._thread = threading.Thread(target=self._run, name="door-face", daemon=True)
@@ -96,6 +100,12 @@ class LiveFace:
             self._changed.notify()
         return future
 
+    def resume(self) -> None:
+        """The tap's verdict is shown: analyse again at once."""
+        with self._changed:
+            self._paused_until = 0.0
+            self._changed.notify()
+
     def close(self) -> None:
         with self._changed:
             self._closed = True
@@ -115,15 +125,19 @@ class LiveFace:
     def _run(self) -> None:
         while True:
             with self._changed:
-                while not (self._closed or self._frames or self._reset or self._takes):
-                    self._changed.wait()
+                while not (self._closed or self._reset or self._takes) and (
+                    not self._frames or self._clock() < self._paused_until
+                ):
+                    pause = self._paused_until - self._clock()
+                    self._changed.wait(timeout=pause if pause > 0 else None)
                 if self._closed:
                     takes, self._takes = self._takes, []
                     break
                 reset, self._reset = self._reset, False
-                item = self._frames.popleft() if self._frames else None
-                behind = bool(self._frames)
                 takes = list(self._takes)
+                paused = self._clock() < self._paused_until and not takes
+                item = self._frames.popleft() if self._frames and not paused else None
+                behind = bool(self._frames)
             try:
                 self._work(reset, item, behind, takes)
             except Exception as exc:  # a broken frame must not stop the door's analysis
@@ -146,7 +160,9 @@ class LiveFace:
             self._stream.reset()
         if item is not None:
             image, at = item
-            self._stream.add(image, at, behind=behind)
+            # With a tap waiting, only the cheap measurements: the one encoding it needs is
+            # the check that the newest frame shows the same person (`confirm`).
+            self._stream.add(image, at, behind=behind or bool(takes))
         self._publish()
         if not takes:
             return
@@ -168,6 +184,7 @@ class LiveFace:
             return
         with self._changed:
             self._takes = [t for t in self._takes if t not in takes]
+            self._paused_until = self._clock() + PAUSE_AFTER_TAKE_S
         for take in takes:
             if not take.future.done():
                 take.future.set_result(state)

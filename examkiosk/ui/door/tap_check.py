@@ -16,7 +16,9 @@ No path runs face work on the GUI or the database thread.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from examkiosk.core import roster
@@ -104,6 +106,8 @@ class TapCheck:
         self.path = "live"
         self.live: LiveFace | None = None
         self.captures_after_tap = 0  # taps that found no frames and captured after the tap
+        # The last live tap's steps, seconds after the tap (the benchmark's breakdown).
+        self.steps: dict[str, float] = {}
 
     # -- the running analysis -----------------------------------------------------------
     def attach(self, engine: Any) -> None:
@@ -150,51 +154,54 @@ class TapCheck:
         done: Done,
         failed: Failed,
     ) -> None:
+        start = time.perf_counter()
+        steps = self.steps = {}
+
+        def step(name: str) -> None:
+            steps[name] = time.perf_counter() - start
+
         taken = live.take(TAKE_WAIT_S)
-        results: dict[str, Any] = {}
-        settled = [False]
+        looked_up: Future[tuple[Lookup, Any, Any]] = Future()
 
-        def fail(exc: BaseException) -> None:
-            if not settled[0]:
-                settled[0] = True
-                failed(exc)
+        def store_side(job: Job) -> None:
+            # Handed to the face thread directly: no trip through the GUI thread.
+            try:
+                looked_up.set_result(_looked_up(desk, document))
+            except BaseException as exc:
+                looked_up.set_exception(exc)
+            step("candidate looked up")
 
-        def face_side(job: Job) -> tuple[Any, Any]:
+        def face_side(job: Job) -> tuple[Assessment, Any, Any, Any]:
             chip = desk.face.chip_reference(document.photo)
-            return chip, taken.result(timeout=TAKE_WAIT_S + 10.0)
+            step("chip photo encoded")
+            state = taken.result(timeout=TAKE_WAIT_S + 10.0)
+            step("analysis taken")
+            image = state.best_image if state is not None else None
+            jpeg = encode_jpeg(image) if image is not None else None
+            lookup, photo, closes = looked_up.result(timeout=60.0)  # its error is the tap's
+            assessment = desk.judge_live(lookup, document, state, chip, jpeg)
+            step("compared")
+            return assessment, image, photo, closes
 
-        def joined(key: str, value: Any) -> None:
-            results[key] = value
-            if len(results) == 2 and not settled[0]:
-                judge()
+        def shown(prepared: Prepared) -> None:
+            step("back on the GUI thread")
+            done(prepared)
+            step("verdict shown")
 
-        def judge() -> None:
-            chip, state = results["face"]
-            lookup, photo, closes = results["store"]
+        def judged(result: tuple[Assessment, Any, Any, Any]) -> None:
+            live.resume()
+            assessment, image, photo, closes = result
+            if assessment.face.suspects:  # their names and photos: the store again
+                self.ops.run(lambda job: finish(desk, assessment, image), shown, failed)
+            else:
+                shown(Prepared(assessment, photo, image, (), (), closes))
 
-            def work(job: Job) -> tuple[Assessment, Any]:
-                image = state.best_image if state is not None else None
-                jpeg = encode_jpeg(image) if image is not None else None
-                return desk.judge_live(lookup, document, state, chip, jpeg), image
+        def not_judged(exc: BaseException) -> None:
+            live.resume()
+            failed(exc)
 
-            def judged(result: tuple[Assessment, Any]) -> None:
-                assessment, image = result
-                if assessment.face.suspects:  # their names and photos: the store again
-                    self.ops.run(lambda job: finish(desk, assessment, image), settle, fail)
-                else:
-                    settle(Prepared(assessment, photo, image, (), (), closes))
-
-            self.ops.run(work, judged, fail, face=True)
-
-        def settle(prepared: Prepared) -> None:
-            if not settled[0]:
-                settled[0] = True
-                done(prepared)
-
-        self.ops.run(face_side, lambda value: joined("face", value), fail, face=True)
-        self.ops.run(
-            lambda job: _looked_up(desk, document), lambda value: joined("store", value), fail
-        )
+        self.ops.run(store_side)
+        self.ops.run(face_side, judged, not_judged, face=True)
 
     def _frames(
         self, desk: CheckInDesk, document: IdentityDocument, done: Done, failed: Failed
