@@ -67,6 +67,10 @@ class CameraView(QWidget):
     def stop(self) -> None:
         self._timer.stop()
 
+    def grabbing(self) -> bool:
+        """Whether a frame is being fetched (it is still shown if the view was stopped)."""
+        return self._in_flight
+
     def latest_image(self) -> Any:
         return self._latest
 
