@@ -22,7 +22,17 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from examkiosk.core.errors import KioskError
+
 log = logging.getLogger(__name__)
+
+
+def closed() -> KioskError:
+    return KioskError(
+        "人脸分析已停止（门口界面已关闭），请重新刷证。",
+        "The face analysis has stopped (the door screen was closed). Tap the card again.",
+    )
+
 
 # After a tap the analysis waits (frames keep arriving, the newest kept) until the door has
 # shown the verdict, or this long: the tap's own face work gets the CPU and the face engine.
@@ -94,7 +104,7 @@ class LiveFace:
         future: Future[Any] = Future()
         with self._changed:
             if self._closed:
-                future.set_exception(RuntimeError("the face analysis is closed"))
+                future.set_exception(closed())
                 return future
             self._takes.append(_Take(future, self._clock() + wait_s))
             self._changed.notify()
@@ -151,7 +161,7 @@ class LiveFace:
                         self._changed.wait(timeout=0.05)
         for take in takes:
             if not take.future.done():
-                take.future.set_exception(RuntimeError("the face analysis is closed"))
+                take.future.set_exception(closed())
 
     def _work(
         self, reset: bool, item: tuple[Any, float] | None, behind: bool, takes: list[_Take]
