@@ -102,7 +102,6 @@ class FaceStream:
     def __init__(self, engine: FaceEngine, settings: StreamSettings | None = None) -> None:
         self.engine = engine
         self.settings = settings or StreamSettings()
-        self.person = 0
         self.frames_analysed = 0
         self.encodings = 0  # how often a face was encoded (CPU spent), for the benchmark
         self._grey: npt.NDArray[np.float32] | None = None
@@ -127,6 +126,7 @@ class FaceStream:
             self._missing += 1
             if self._frames and self._missing >= self.settings.lost_after:
                 self._start_person()  # the candidate left: nothing of theirs is kept
+                self._newest, self._newest_at = image, at  # seen: nobody in it
             elif self._frames:
                 self._measure(None, changed)
             self._flags = (*frame_flags(image), "no_face")
@@ -137,10 +137,11 @@ class FaceStream:
         ear = self._newest_ear = eye_aspect_ratio(points)
         self._measure(ear, changed)
         score = _score(image, box, points, ear, self.engine)
-        due = jumped or self._since_check + 1 >= self.settings.check_every
+        due = self._since_check + 1 >= self.settings.check_every
         better = self._best is None or score > self._best_score * self.settings.better_by
         self._since_check += 1
-        if self._best is None or ((better or due) and not behind):
+        # A face that jumped is checked at once, however busy: it may be someone else.
+        if self._best is None or jumped or ((better or due) and not behind):
             self._encode(image, score, ear, keep=better)
 
     def confirm(self) -> None:

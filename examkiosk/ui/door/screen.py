@@ -10,6 +10,7 @@ and the analysis starts over for the next person.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,9 @@ class DoorScreen(QWidget):
         self.desk: CheckInDesk | None = None
         self.texts = Texts()
         self._working = False
+        # When the last verdict was shown and the last decision stored (the benchmark's
+        # clock: read without polling the screen).
+        self.shown_at = self.stored_at = 0.0
 
         self.roster = RosterList()
         self.overview = DoorOverviewPanel()
@@ -276,6 +280,7 @@ class DoorScreen(QWidget):
         self._working = False
         reason = prepared.assessment.document.extra.get("manual_reason", "")
         self.verdict.show_prepared(prepared)
+        self.shown_at = time.perf_counter()
         if reason:
             self.verdict.reason.setText(reason)
         if self.sim_panel is not None:
@@ -307,6 +312,7 @@ class DoorScreen(QWidget):
         self.verdict.set_busy(True)
 
         def done(_seq: int) -> None:
+            self.stored_at = time.perf_counter()
             c = assessment.candidate
             if admit:
                 self.verdict.show_message(
