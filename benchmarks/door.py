@@ -204,6 +204,7 @@ def main() -> int:
 
         taps: dict[str, list[tuple[float, float]]] = {path: [] for path in PATHS}
         steps: dict[str, list[float]] = {}
+        cpu: dict[str, list[float]] = {path: [] for path in PATHS}
         k = 0
         for i in range(args.taps * len(PATHS)):
             path = PATHS[i % len(PATHS)]  # interleaved: all paths see the same machine load
@@ -211,6 +212,7 @@ def main() -> int:
             bench.step_up(videos[identity])
             bench.stand(path)
             taps[path].append(bench.tap(pool[k], identity))
+            cpu[path].append(door.tap.cpu_s)
             if path == "live":
                 for name, at in door.tap.steps.items():
                     steps.setdefault(name, []).append(at)
@@ -234,6 +236,9 @@ def main() -> int:
         station.close()
 
     print(f"door: {args.roster}-candidate roster, {args.taps} taps per path, simulated devices")
+    print(
+        f"  load average (1, 5, 15 min) at the end: {', '.join(f'{v:.1f}' for v in os.getloadavg())}"
+    )
     for path in PATHS:
         shown = [s for s, _ in taps[path]]
         stored = [s for _, s in taps[path]]
@@ -242,6 +247,10 @@ def main() -> int:
             f"p95 {p95(shown):5.2f} s; tap -> stored p50 {statistics.median(stored):5.2f} s, "
             f"p95 {p95(stored):5.2f} s"
         )
+    print("  CPU the face work of a tap takes on its threads (median; not the wall clock, so")
+    print("  the same on a busy machine as on a quiet one):")
+    for path in PATHS:
+        print(f"    {NAMES[path]:<40} {statistics.median(cpu[path]) * 1000:5.0f} ms")
     print("  running analysis, where a tap's time goes (median s after the tap):")
     for name, ats in sorted(steps.items(), key=lambda item: statistics.median(item[1])):
         print(f"    {name:<40} {statistics.median(ats):.3f}")
