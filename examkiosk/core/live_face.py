@@ -39,6 +39,7 @@ def closed() -> KioskError:
 PAUSE_AFTER_TAKE_S = 1.0
 BACKLOG = 3  # frames waiting at most (0.3 s at 10 frames/s); older ones are dropped
 STALE_AFTER_S = 4.0  # an analysis whose newest frame is older shows whoever stood there then
+CAMERA_QUIET_S = 1.0  # no frame for this long: the camera delivers nothing to wait for
 
 
 @dataclass
@@ -67,8 +68,9 @@ class LiveFace:
         self._reset = False
         self._closed = False
         self._paused_until = 0.0
+        self._offered_at: float | None = None  # when the camera last delivered a frame
         self._state = self._stream.state()
-        self.dropped = 0  # frames skipped because the worker was behind
+        self.dropped = 0  # frames skipped: the worker was behind, or paused after a tap
         self.confirm_cpu_s = 0.0  # CPU the last tap's `confirm` took (the benchmark's)
         self._thread = threading.Thread(target=self._run, name="door-face", daemon=True)
         self._thread.start()
@@ -83,7 +85,8 @@ class LiveFace:
             if len(self._frames) >= BACKLOG:
                 self._frames.popleft()
                 self.dropped += 1
-            self._frames.append((frame.image, self._clock()))
+            self._offered_at = self._clock()
+            self._frames.append((frame.image, self._offered_at))
             self._changed.notify()
 
     def reset(self) -> None:
@@ -100,8 +103,9 @@ class LiveFace:
 
     def take(self, wait_s: float) -> Future[Any]:
         """The analysis of the person at the camera for a card tap (a `StreamState`): when
-        it is ready, or after `wait_s` seconds with what there is. The analysis then starts
-        over. The newest frame is checked to show the same person first."""
+        it is ready, or after `wait_s` seconds with what there is (at once if the camera
+        delivers no frames). The analysis then starts over. The newest frame is checked to
+        show the same person first."""
         future: Future[Any] = Future()
         with self._changed:
             if self._closed:
@@ -182,17 +186,16 @@ class LiveFace:
             self._stream.reset()  # the camera stopped long ago: that was someone else
             self._publish()
         now = self._clock()
-        if not self._state.ready and all(now < take.deadline for take in takes):
+        # No frame for a while (no camera picture, or it was stopped): waiting cannot help.
+        quiet = self._offered_at is None or now - self._offered_at > CAMERA_QUIET_S
+        waiting = not quiet and all(now < take.deadline for take in takes)
+        if not self._state.ready and waiting:
             return
         cpu = time.thread_time()
         self._stream.confirm()
         self.confirm_cpu_s = time.thread_time() - cpu
         state = self._stream.state()
-        if (
-            not state.ready
-            and state.person != self._state.person
-            and all(now < take.deadline for take in takes)
-        ):
+        if not state.ready and state.person != self._state.person and waiting:
             self._publish()  # someone else stepped in just now: wait for their frames
             return
         with self._changed:
