@@ -3,9 +3,11 @@
 While a candidate stands at the camera, each frame costs a tracked face search and the 68
 landmarks (a few milliseconds): the eye aspect ratio for the blink check, whether the picture
 moves at all, and a quality score. The face is encoded (the expensive step, ~30 ms) only for
-a clearly better frame than the best so far, and every `check_every` frames on the newest
-frame to make sure it is still the same person. So when the card is tapped, the blink check,
-the best frame and its encoding are already there: only the comparisons remain.
+a clearly better frame than the best so far (at most every `better_gap` frames), and every
+`check_every` frames (or at once when the face jumps) on the newest frame to make sure it is
+still the same person; a card tap checks the newest frame once more (`confirm`). So when the
+card is tapped, the blink check, the best frame and its encoding are already there: only the
+comparisons remain.
 
 One person at a time: the analysis starts over when the face has been missing for
 `lost_after` frames (the candidate left), when `reset()` is called (a decision was taken, the
@@ -52,7 +54,8 @@ class StreamSettings:
     window: int = 60  # frames of the person kept for the blink check (6 s at 10 frames/s)
     lost_after: int = 8  # frames in a row without a face: the person has left
     better_by: float = 1.3  # how much higher a frame must score to be encoded again
-    check_every: int = 5  # frames between identity checks on the newest frame
+    better_gap: int = 3  # frames at least between two encodings of better frames
+    check_every: int = 10  # frames between identity checks on the newest frame (1 s)
     # Encoding distance from the person's best frame above which a frame shows someone
     # else. Frames of one person at one camera stay well below it (~0.2-0.35).
     same_person_max: float = 0.5
@@ -137,9 +140,12 @@ class FaceStream:
         ear = self._newest_ear = eye_aspect_ratio(points)
         self._measure(ear, changed)
         score = _score(image, box, points, ear, self.engine)
-        due = self._since_check + 1 >= self.settings.check_every
-        better = self._best is None or score > self._best_score * self.settings.better_by
         self._since_check += 1
+        due = self._since_check >= self.settings.check_every
+        better = self._best is None or (
+            score > self._best_score * self.settings.better_by
+            and self._since_check >= self.settings.better_gap
+        )
         # A face that jumped is checked at once, however busy: it may be someone else.
         if self._best is None or jumped or ((better or due) and not behind):
             self._encode(image, score, ear, keep=better)
