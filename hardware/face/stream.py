@@ -46,6 +46,10 @@ if TYPE_CHECKING:
     from hardware.face.engine import FaceEngine
 
 BGR = npt.NDArray[np.uint8]
+# The per-frame measurements (tracking, landmarks, score) work on the frame scaled to this
+# longest side, so a large camera mode costs no more than a 640 x 480 one; encodings use the
+# frame as the camera gave it (the quality gates count its pixels).
+ANALYSIS_SIDE = 640
 READY_FRAMES = 20  # about 2 s at 10 frames/s: as long as the capture after a tap used to take
 
 
@@ -97,7 +101,8 @@ class FaceStream:
     _best_score: float
     _reference: FaceEncoding | None
     _since_check: int
-    _newest: BGR | None
+    _newest: BGR | None  # the newest frame, scaled for analysis
+    _newest_full: BGR | None  # and as the camera gave it (the snapshot shown and stored)
     _newest_at: float | None
     _newest_ear: float | None
     _confirmed: bool
@@ -119,17 +124,19 @@ class FaceStream:
         measurements are made (an encoding waits for a frame when the thread is idle)."""
         at = time.monotonic() if at is None else at
         self.frames_analysed += 1
+        full, image = image, _fit(image, ANALYSIS_SIDE)
         grey = small_grey(image)
         changed = self._grey is not None and moved(self._grey, grey)
         self._grey = grey
-        self._newest, self._newest_at, self._newest_ear = image, at, None
+        self._newest, self._newest_full, self._newest_at = image, full, at
+        self._newest_ear = None
         self._confirmed = False
         found = self.engine.track(image, self._box)
         if found is None:
             self._missing += 1
             if self._frames and self._missing >= self.settings.lost_after:
                 self._start_person()  # the candidate left: nothing of theirs is kept
-                self._newest, self._newest_at = image, at  # seen: nobody in it
+                self._newest, self._newest_full, self._newest_at = image, full, at  # nobody
             elif self._frames:
                 self._measure(None, changed)
             self._flags = (*frame_flags(image), "no_face")
@@ -139,7 +146,7 @@ class FaceStream:
         self._box, self._missing = box, 0
         ear = self._newest_ear = eye_aspect_ratio(points)
         self._measure(ear, changed)
-        score = _score(image, box, points, ear, self.engine)
+        score = _score(image, box, points, ear, self.engine, image.shape[1] / full.shape[1])
         self._since_check += 1
         due = self._since_check >= self.settings.check_every
         better = self._best is None or (
@@ -148,14 +155,14 @@ class FaceStream:
         )
         # A face that jumped is checked at once, however busy: it may be someone else.
         if self._best is None or jumped or ((better or due) and not behind):
-            self._encode(image, score, ear, keep=better)
+            self._encode(full, score, ear, keep=better)
 
     def confirm(self) -> None:
         """Make sure the newest frame shows the person analysed (at a card tap): if it was
         not checked yet, encode it now; someone else starts the analysis over."""
-        if self._confirmed or self._newest is None or self._best is None:
+        if self._confirmed or self._newest_full is None or self._best is None:
             return
-        self._encode(self._newest, 0.0, self._newest_ear, keep=False)
+        self._encode(self._newest_full, 0.0, self._newest_ear, keep=False)
 
     def reset(self) -> None:
         """Start over: a decision was taken or the camera changed."""
@@ -197,6 +204,7 @@ class FaceStream:
         self._reference = None
         self._since_check = 0
         self._newest = None
+        self._newest_full = None
         self._newest_at = None
         self._newest_ear = None
         self._confirmed = False
@@ -214,6 +222,8 @@ class FaceStream:
             self._blinks = max(self._blinks, _count_blinks(ears, closed_below))
 
     def _encode(self, image: BGR, score: float, ear: float | None, *, keep: bool) -> None:
+        """Encode `image` (a frame as the camera gave it: the quality gates are in its
+        pixels) and check it shows the person analysed."""
         result = self.engine.analyze(image)
         self.encodings += 1
         self._since_check = 0
@@ -225,17 +235,27 @@ class FaceStream:
         ):
             # Someone else: the analysis so far (and the frames since the last check) was of
             # the previous person. Start over from this frame alone.
-            box, newest, at = self._box, self._newest, self._newest_at
+            kept = self._box, self._newest, self._newest_full, self._newest_at
             self._start_person()
-            self._box, self._newest, self._newest_at, self._newest_ear = box, newest, at, ear
+            self._box, self._newest, self._newest_full, self._newest_at = kept
+            self._newest_ear = ear
             self._measure(ear, False)
             keep = True
-        if image is self._newest:
+        if image is self._newest_full:
             self._confirmed = True
         if keep or self._best is None:
             self._best, self._best_image = result, image
             self._best_score = score
             self._reference = encoding
+
+
+def _fit(image: BGR, side: int) -> BGR:
+    height, width = image.shape[:2]
+    scale = side / max(height, width)
+    if scale >= 1.0:
+        return image
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return np.ascontiguousarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
 
 
 def _jumped(last: FaceBox, now: FaceBox) -> bool:
@@ -250,11 +270,18 @@ def _jumped(last: FaceBox, now: FaceBox) -> bool:
 
 
 def _score(
-    image: BGR, box: FaceBox, points: npt.NDArray[np.float64], ear: float, engine: FaceEngine
+    image: BGR,
+    box: FaceBox,
+    points: npt.NDArray[np.float64],
+    ear: float,
+    engine: FaceEngine,
+    scale: float,
 ) -> float:
-    """How good a probe the frame makes: sharp, frontal, large enough, eyes open."""
+    """How good a probe the frame makes: sharp, frontal, large enough, eyes open. `image`
+    is the frame scaled by `scale` for analysis."""
     thresholds = engine.thresholds
-    if box.width < thresholds.min_face_px:
+    face_px = box.width / scale  # in the camera's pixels, as the quality gate counts them
+    if face_px < thresholds.min_face_px:
         return 0.0
     height, width = image.shape[:2]
     x0, y0 = max(0, int(box.left)), max(0, int(box.top))
@@ -273,4 +300,4 @@ def _score(
     span = float(np.dot(axis, axis))
     yaw = 1.0 if span <= 1e-6 else min(1.0, abs(float(np.dot(nose - left, axis)) / span - 0.5) * 2)
     eyes = 1.0 if ear >= thresholds.eye_closed_ear else 0.3
-    return sharpness * (1.0 - yaw) * min(1.0, box.width / 150.0) * eyes
+    return sharpness * (1.0 - yaw) * min(1.0, face_px / 150.0) * eyes
