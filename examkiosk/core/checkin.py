@@ -143,6 +143,27 @@ class CheckInDesk:
             lookup.candidate, document, face, _recommend(face, document), snapshot_jpeg
         )
 
+    def judge_live(
+        self,
+        lookup: Lookup,
+        document: IdentityDocument,
+        state: Any,
+        chip: Any,
+        snapshot_jpeg: bytes | None,
+    ) -> Assessment:
+        """`judge` on the camera's running analysis (`LiveFace.take()`) and the chip photo
+        encoded at the tap (`FaceService.chip_reference`): comparisons and the 1:N search
+        only, milliseconds. Touches no store."""
+        face = self.face.check_live(
+            state,
+            candidate_id=lookup.candidate.candidate_id,
+            roster_encoding=lookup.roster_encoding,
+            chip=chip,
+        )
+        return Assessment(
+            lookup.candidate, document, face, _recommend(face, document), snapshot_jpeg
+        )
+
     def decide(
         self,
         assessment: Assessment,

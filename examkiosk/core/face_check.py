@@ -124,8 +124,6 @@ class FaceService:
                 ),
                 (),
             )
-        from hardware.face import FaceEncoding
-
         liveness = None
         if sequence:
             result = self.engine.liveness(sequence)
@@ -134,6 +132,76 @@ class FaceService:
                 result.message_zh,
                 result.message_en,
             )
+        references, missing = self._references(roster_encoding, self.chip_reference(chip_photo))
+        if not references:
+            return FaceResult(tuple(missing), (), liveness)
+        verdicts = self.engine.verify_references(frame, references)
+        return self._result(verdicts, missing, liveness, candidate_id)
+
+    def chip_reference(self, chip_photo: bytes | None) -> Any:
+        """The chip photo's encoding, a `FaceCheck` saying why it cannot be used, or None
+        without a chip photo. The one face encoding a card tap cannot avoid: the door runs it
+        while the store looks the candidate up."""
+        if self.engine is None or not chip_photo:
+            return None
+        try:
+            return self.engine.encode_reference(chip_photo)
+        except Exception as exc:
+            return FaceCheck(
+                "chip",
+                "unavailable",
+                None,
+                None,
+                getattr(exc, "zh", "证件芯片照片无法使用。"),
+                getattr(exc, "en", "The chip photo cannot be used."),
+            )
+
+    def check_live(
+        self,
+        state: Any,
+        *,
+        candidate_id: str,
+        roster_encoding: bytes | None,
+        chip: Any,
+    ) -> FaceResult:
+        """`check` on the door camera's running analysis (hardware.face.stream.StreamState:
+        the blink check and the best frame's encoding, already done while the candidate
+        stood there): only the comparisons and the 1:N search are left. `chip`: what
+        `chip_reference` gave."""
+        if self.engine is None:
+            return self.check(
+                None, candidate_id=candidate_id, roster_encoding=None, chip_photo=None
+            )
+        if state is None or state.newest_at is None:
+            return self.check(
+                None, candidate_id=candidate_id, roster_encoding=roster_encoding, chip_photo=None
+            )
+        from hardware.face import FaceAnalysis
+
+        if state.liveness is not None:
+            liveness = LivenessCheck(
+                str(getattr(state.liveness.decision, "value", state.liveness.decision)),
+                state.liveness.message_zh,
+                state.liveness.message_en,
+            )
+        else:
+            liveness = LivenessCheck(
+                "unsure",
+                "画面中没有人脸，无法进行活体检测，请考生正对摄像头。",
+                "No face in view, so no liveness check. Ask the candidate to face the camera.",
+            )
+        references, missing = self._references(roster_encoding, chip)
+        if not references:
+            return FaceResult(tuple(missing), (), liveness)
+        analysis = state.best or FaceAnalysis(None, tuple(state.flags), (), None)
+        verdicts = self.engine.compare_analysis(analysis, references)
+        return self._result(verdicts, missing, liveness, candidate_id)
+
+    def _references(
+        self, roster_encoding: bytes | None, chip: Any
+    ) -> tuple[dict[str, Any], list[FaceCheck]]:
+        from hardware.face import FaceEncoding
+
         references: dict[str, Any] = {}
         missing: list[FaceCheck] = []
         if roster_encoding:
@@ -145,23 +213,20 @@ class FaceService:
                     "The roster has no usable photo of this candidate.",
                 )
             )
-        if chip_photo:
-            try:
-                references["chip"] = self.engine.encode_reference(chip_photo)
-            except Exception as exc:
-                missing.append(
-                    FaceCheck(
-                        "chip",
-                        "unavailable",
-                        None,
-                        None,
-                        getattr(exc, "zh", "证件芯片照片无法使用。"),
-                        getattr(exc, "en", "The chip photo cannot be used."),
-                    )
-                )
-        if not references:
-            return FaceResult(tuple(missing), (), liveness)
-        verdicts = self.engine.verify_references(frame, references)
+        if isinstance(chip, FaceCheck):
+            missing.append(chip)
+        elif chip is not None:
+            references["chip"] = chip
+        return references, missing
+
+    def _result(
+        self,
+        verdicts: Sequence[Any],
+        missing: list[FaceCheck],
+        liveness: LivenessCheck | None,
+        candidate_id: str,
+    ) -> FaceResult:
+        assert self.engine is not None
         checks = [
             FaceCheck(
                 v.reference_kind,

@@ -46,6 +46,9 @@ class Operations(QObject):
         super().__init__(parent)
         self._db = ThreadPoolExecutor(max_workers=1, thread_name_prefix="db-writer")
         self._io = ThreadPoolExecutor(max_workers=2, thread_name_prefix="device-io")
+        # The door's face work at a card tap: its own thread, so it never queues behind a
+        # card reader or camera waiting for a device.
+        self._face = ThreadPoolExecutor(max_workers=1, thread_name_prefix="face-check")
         self._deliver.connect(lambda callback: callback())
         self._pending = 0
 
@@ -56,11 +59,14 @@ class Operations(QObject):
         on_error: Callable[[BaseException], None] | None = None,
         *,
         io: bool = False,
+        face: bool = False,
     ) -> Job:
-        """Run `fn(job)` off the GUI thread; call `on_done(result)` or `on_error(exc)` on it."""
+        """Run `fn(job)` off the GUI thread; call `on_done(result)` or `on_error(exc)` on it.
+        `io`: device and network work; `face`: the door's face check; else the database."""
         job = Job(lambda d, t, s: self._deliver.emit(lambda: self.progressed.emit(d, t, s)))
         self._set_pending(+1)
-        future: Future[T] = (self._io if io else self._db).submit(fn, job)
+        executor = self._face if face else self._io if io else self._db
+        future: Future[T] = executor.submit(fn, job)
 
         def finished(f: Future[T]) -> None:
             def on_gui_thread() -> None:
@@ -95,3 +101,4 @@ class Operations(QObject):
     def shutdown(self) -> None:
         self._db.shutdown(wait=True)
         self._io.shutdown(wait=True)
+        self._face.shutdown(wait=True)

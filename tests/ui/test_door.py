@@ -201,7 +201,7 @@ def test_a_tap_is_judged_on_the_frames_already_seen(qtbot: QtBot, door: DoorScre
     present(qtbot, door, 0)  # the simulated panel waits until the camera has seen them
     prepared = door.verdict.prepared
     assert prepared is not None
-    assert door.captures_after_tap == 0
+    assert door.tap.captures_after_tap == 0
     liveness = prepared.assessment.face.liveness
     assert liveness is not None and liveness.decision == "live"
     assert prepared.assessment.recommendation == "admit"
@@ -211,7 +211,7 @@ def test_without_frames_seen_the_tap_captures_then(
     qtbot: QtBot, door: DoorScreen, station: Station
 ) -> None:
     candidate = roster_entries(station.store)[1].candidate
-    door.use_buffer = False  # as before: every tap captures ~2 s after the card is read
+    door.tap.path = "capture"  # as before: every tap captures ~2 s after the card is read
     door.check_document(simulated_card(candidate))
     qtbot.waitUntil(lambda: door.verdict.prepared is not None, timeout=30_000)
-    assert door.captures_after_tap == 1
+    assert door.tap.captures_after_tap == 1

@@ -50,6 +50,9 @@ class CameraView(QWidget):
         layout.addWidget(self.picture)
         layout.addWidget(self.status)
         self._latest: Any = None
+        # The running face analysis (examkiosk.core.live_face.LiveFace) each frame shown is
+        # offered to, set by the door once its face engine is loaded.
+        self.analyser: Any = None
         self._recent: deque[tuple[float, Any]] = deque(maxlen=BUFFER_FRAMES)
         self._in_flight = False
         self._error: BaseException | None = None
@@ -63,6 +66,10 @@ class CameraView(QWidget):
 
     def stop(self) -> None:
         self._timer.stop()
+
+    def grabbing(self) -> bool:
+        """Whether a frame is being fetched (it is still shown if the view was stopped)."""
+        return self._in_flight
 
     def latest_image(self) -> Any:
         return self._latest
@@ -85,6 +92,8 @@ class CameraView(QWidget):
         def switched(_: object) -> None:
             self._latest = None
             self._recent.clear()
+            if self.analyser is not None:
+                self.analyser.reset()  # another camera or video: someone else
             self._show_idle()
             if on_done is not None:
                 on_done()
@@ -116,6 +125,8 @@ class CameraView(QWidget):
             return
         self._latest = frame.image
         self._recent.append((time.monotonic(), frame))
+        if self.analyser is not None:
+            self.analyser.offer(frame)
         self.picture.show_pixmap(pixmap_from_bgr(frame.image))
         self.frame_shown.emit()
 
@@ -124,6 +135,8 @@ class CameraView(QWidget):
         self._error = exc
         self._latest = None
         self._recent.clear()
+        if self.analyser is not None:
+            self.analyser.reset()
         self.picture.show_pixmap(None, tr("摄像头无画面", "No camera picture"))
         self.status.setText(error_text(exc))
         self.status.setVisible(True)

@@ -1,16 +1,17 @@
 """The door station screen: check-in list | live camera and card | verdict and decision.
 
-Flow: a card (or manual entry) gives an `IdentityDocument`; `CheckInDesk.lookup` finds the
-candidate (database thread); the face check (`CheckInDesk.judge`) runs on a device worker on
-the frames the camera view already showed while the candidate stood there (the rolling
-buffer: no 2 s capture after the tap), or, without enough of them, on ~2 s captured then; the
-verdict panel shows the result; the invigilator's admit/refuse goes to `CheckInDesk.decide`,
-and the list refreshes.
+Flow: the camera's frames are analysed while the candidate stands there (blink, best frame,
+its encoding: examkiosk.core.live_face, its own thread); a card (or manual entry) gives an
+`IdentityDocument`; `TapCheck` (tap_check.py) looks the candidate up (database thread) and
+compares the analysis with the roster and chip photos (face thread); the verdict panel shows
+the result; the invigilator's admit/refuse goes to `CheckInDesk.decide`, the list refreshes
+and the analysis starts over for the next person.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from examkiosk.core import roster
 from examkiosk.core.authz import Person
-from examkiosk.core.checkin import Assessment, CheckInDesk, Lookup
+from examkiosk.core.checkin import Assessment, CheckInDesk
 from examkiosk.core.door_overview import door_overview
-from examkiosk.core.face_check import LIVENESS_FRAMES
 from examkiosk.core.roster import Candidate
 from examkiosk.core.sitting import LateEntry
 from examkiosk.core.station import Station
 from examkiosk.ui import theme
-from examkiosk.ui.door.camera_feed import CameraFeed, encode_jpeg
+from examkiosk.ui.door.camera_feed import CameraFeed
 from examkiosk.ui.door.camera_view import CameraView
 from examkiosk.ui.door.card_watch import CardWatch
 from examkiosk.ui.door.manual_entry import ManualEntryDialog
@@ -35,9 +35,10 @@ from examkiosk.ui.door.mrz_entry import MrzEntry
 from examkiosk.ui.door.overview import DoorOverviewPanel
 from examkiosk.ui.door.roster_list import RosterList
 from examkiosk.ui.door.sim_card import SimulatedCardPanel, simulated_card
+from examkiosk.ui.door.tap_check import TapCheck
 from examkiosk.ui.door.verdict import Prepared, VerdictPanel
 from examkiosk.ui.i18n import error_text, tr
-from examkiosk.ui.ops import Job, Operations
+from examkiosk.ui.ops import Operations
 from examkiosk.ui.widgets import Texts, button, card, label
 from hardware.cards.document import CardReader, IdentityDocument
 from hardware.cards.errors import AccessDenied, BacKeyNeeded
@@ -53,57 +54,6 @@ class SimulatedDoor:
 
     reader: QueueCardReader
     video_for: Callable[[str], Path | None]
-
-
-def prepare(
-    desk: CheckInDesk,
-    document: IdentityDocument,
-    image: Any,
-    jpeg: bytes | None,
-    sequence: Sequence[Any] = (),
-) -> Prepared:
-    """Assess and load what the verdict panel shows, all on one thread (the benchmark's
-    baseline, and tests)."""
-    return finish(desk, desk.assess(document, image, jpeg, sequence), image)
-
-
-def finish(desk: CheckInDesk, assessment: Assessment, image: Any) -> Prepared:
-    """The photos and look-alikes the verdict panel shows (database thread)."""
-    store = desk.station.store
-    suspects = []
-    photos = []
-    for candidate_id, _distance in assessment.face.suspects:
-        rows = store.query(
-            "SELECT name, ticket FROM candidates WHERE candidate_id = ?", (candidate_id,)
-        )
-        if rows:
-            suspects.append((str(rows[0][0]), str(rows[0][1])))
-            photos.append(roster.photo(store, candidate_id))
-    return Prepared(
-        assessment,
-        roster.photo(store, assessment.candidate.candidate_id),
-        image,
-        tuple(suspects),
-        tuple(photos),
-        desk.late_entry_closed(),
-    )
-
-
-def best_frame(frames: Sequence[Any]) -> Any:
-    """The sharpest frame of the sequence (variance of the Laplacian): the snapshot that is
-    compared and stored. Falls back to the middle one."""
-    if not frames:
-        return None
-    try:
-        import cv2
-
-        def sharpness(frame: Any) -> float:
-            grey = cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)
-            return float(cv2.Laplacian(grey, cv2.CV_64F).var())
-
-        return max(frames, key=sharpness)
-    except Exception:  # an odd frame format: the middle one is as good as before
-        return frames[len(frames) // 2]
 
 
 class DoorScreen(QWidget):
@@ -132,14 +82,14 @@ class DoorScreen(QWidget):
         self.desk: CheckInDesk | None = None
         self.texts = Texts()
         self._working = False
-        # Judge a card tap on the frames the camera already showed (the rolling buffer);
-        # False: capture after the tap, as before (the benchmark's baseline).
-        self.use_buffer = True
-        self.captures_after_tap = 0  # how often a tap found no buffer and had to capture
+        # When the last verdict was shown and the last decision stored (the benchmark's
+        # clock: read without polling the screen).
+        self.shown_at = self.stored_at = 0.0
 
         self.roster = RosterList()
         self.overview = DoorOverviewPanel()
         self.camera = CameraView(feed, ops)
+        self.tap = TapCheck(ops, feed, self.camera)
         self.verdict = VerdictPanel()
         # The person signed in at this door decides: their staff number is recorded, no
         # name is typed (the box is there only when no staff session exists, e.g. a test).
@@ -218,6 +168,8 @@ class DoorScreen(QWidget):
         """Start the camera and (once the desk is ready) the card reader."""
         self._active = True
         self._live.start()
+        if self.desk is not None:
+            self.tap.attach(self.desk.face.engine)
         self.camera.start()
         if self.watch is not None and self.desk is not None:
             self.watch.start()
@@ -227,11 +179,14 @@ class DoorScreen(QWidget):
         self._active = False
         self._live.stop()
         self.camera.stop()
+        self.tap.forget()
         if self.watch is not None:
             self.watch.stop()
 
     def stop(self) -> None:
+        """The window closes: also end the face analysis thread."""
         self.deactivate()
+        self.tap.close()
 
     def ready(self) -> bool:
         return self.desk is not None
@@ -272,7 +227,7 @@ class DoorScreen(QWidget):
         waited = [0]
 
         def poll() -> None:
-            if self.camera.recent_frames(LIVENESS_FRAMES) or waited[0] >= timeout_ms:
+            if self.tap.seen() or waited[0] >= timeout_ms:
                 then()
                 return
             waited[0] += 100
@@ -319,46 +274,13 @@ class DoorScreen(QWidget):
         self._set_status(
             "已读取证件，正在比对人脸……", "Card read; comparing the face…", theme.NEUTRAL
         )
-        buffered = self.camera.recent_frames(LIVENESS_FRAMES) if self.use_buffer else []
-        self.camera.forget()  # the next tap is judged on the next person's frames
-
-        def capture(job: Job) -> list[Any]:
-            # No buffer (the camera just started, or the person just stepped up): capture
-            # now, about 2 s, as the door always did.
-            try:
-                return list(self.feed.grab_sequence(LIVENESS_FRAMES, 2.0))
-            except Exception:  # no picture: the face check is recorded as unavailable
-                return []
-
-        def looked_up(lookup: Lookup) -> None:
-            def judge(frames: list[Any]) -> None:
-                def work(job: Job) -> tuple[Assessment, Any]:
-                    still = best_frame(frames)
-                    image = still.image if still is not None else None
-                    jpeg = encode_jpeg(image) if image is not None else None
-                    return desk.judge(lookup, document, image, jpeg, frames), image
-
-                # Face work on a device-I/O worker, not the database thread.
-                self.ops.run(work, judged, self._assess_failed, io=True)
-
-            if buffered:
-                judge(buffered)
-            else:
-                self.captures_after_tap += 1
-                self.ops.run(capture, judge, self._assess_failed, io=True)
-
-        def judged(result: tuple[Assessment, Any]) -> None:
-            assessment, image = result
-            self.ops.run(
-                lambda job: finish(desk, assessment, image), self._assessed, self._assess_failed
-            )
-
-        self.ops.run(lambda job: desk.lookup(document), looked_up, self._assess_failed)
+        self.tap.run(desk, document, self._assessed, self._assess_failed)
 
     def _assessed(self, prepared: Prepared) -> None:
         self._working = False
         reason = prepared.assessment.document.extra.get("manual_reason", "")
         self.verdict.show_prepared(prepared)
+        self.shown_at = time.perf_counter()
         if reason:
             self.verdict.reason.setText(reason)
         if self.sim_panel is not None:
@@ -390,6 +312,7 @@ class DoorScreen(QWidget):
         self.verdict.set_busy(True)
 
         def done(_seq: int) -> None:
+            self.stored_at = time.perf_counter()
             c = assessment.candidate
             if admit:
                 self.verdict.show_message(
@@ -403,6 +326,7 @@ class DoorScreen(QWidget):
                 )
             self._set_status("请下一位考生刷证。", "Next candidate, please.", theme.NEUTRAL)
             self.refresh()
+            self.tap.forget()  # whoever the camera sees next is judged on their own frames
             self._cleared()
 
         def failed(exc: BaseException) -> None:
@@ -448,6 +372,8 @@ class DoorScreen(QWidget):
     # -- helpers ------------------------------------------------------------------------
     def _desk_ready(self, desk: CheckInDesk) -> None:
         self.desk = desk
+        if self._active:
+            self.tap.attach(desk.face.engine)
         if self.watch is not None:
             if self._active and not self.watch.running:
                 self.watch.start()
