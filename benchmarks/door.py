@@ -38,8 +38,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qt_wait import wait_until  # noqa: E402
 
 from examkiosk.app.demo_venue import build_demo_venue, camera_video  # noqa: E402
 from examkiosk.core.checkin import CheckInDesk  # noqa: E402
@@ -63,28 +63,8 @@ NAMES = {
 
 
 def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Run the Qt event loop until `condition()` holds, as the kiosk's window does.
-
-    A QEventLoop, not QTest.qWait: qWait keeps the interpreter lock while it waits, so every
-    worker thread (the face work, the database) waits up to its whole interval each time it
-    needs the lock back, and a face encoding needs it hundreds of times: measured here, that
-    made a 60 ms tap take 0.7-1 s. The window's `exec()` lets go of the lock, like this loop.
-    (Nor a processEvents() loop: PySide6 6.x drops a reference to None on each call, and
-    thousands of them abort the interpreter.)"""
-    deadline = time.perf_counter() + timeout
-    if condition():
-        return
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(
-        lambda: loop.quit() if condition() or time.perf_counter() > deadline else None
-    )
-    timer.start()
-    loop.exec()
-    timer.stop()
-    if not condition():
-        raise TimeoutError("the door did not respond in time")
+    """Until `condition()` holds, in a Qt event loop as the window waits (qt_wait.py)."""
+    wait_until(condition, timeout=timeout, interval_ms=5, what="the door")
 
 
 def p95(samples: list[float]) -> float:

@@ -25,9 +25,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from qt_wait import wait_until  # noqa: E402
 
 from examkiosk.app.cli_exam import _check_in_simulated as check_in_simulated  # noqa: E402
 from examkiosk.app.demo_venue import build_demo_venue  # noqa: E402
@@ -122,24 +123,9 @@ def main() -> int:
 
 
 def wait(app: QApplication, condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Run the Qt event loop until `condition()` holds, as the kiosk's window does: a
-    QEventLoop lets go of the interpreter lock while it waits, where QTest.qWait keeps it and
-    starves the database thread (benchmarks/door.py found that inflating its figures). A 1 ms
-    timer checks the condition, so the figures are at most 1 ms late."""
-    deadline = time.perf_counter() + timeout
-    if condition():
-        return
-    loop = QEventLoop()
-    timer = QTimer()
-    timer.setInterval(1)
-    timer.timeout.connect(
-        lambda: loop.quit() if condition() or time.perf_counter() > deadline else None
-    )
-    timer.start()
-    loop.exec()
-    timer.stop()
-    if not condition():
-        raise TimeoutError("the seat did not respond in 10 s")
+    """Until `condition()` holds, in a Qt event loop as the window waits (qt_wait.py); a
+    1 ms check, so a click's figure is at most 1 ms late."""
+    wait_until(condition, timeout=timeout, interval_ms=1, what="the seat")
 
 
 if __name__ == "__main__":
